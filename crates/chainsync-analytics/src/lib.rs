@@ -1,0 +1,1 @@
+//! Forecasting and anomaly detection over plain daily series (no IO).

@@ -1,0 +1,21 @@
+//! ChainSync's domain: the types and rules of a retail chain, free of HTTP and databases.
+//!
+//! Everything here is pure and deterministic so it can be tested in isolation and shared by
+//! the server, the storage layer and the command-line tools.
+//!
+//! Reading guide:
+//! - [`ids`]: UUIDv7 identifiers, one newtype per aggregate so they cannot be mixed up.
+//! - [`money`]: integer minor units with an ISO 4217 currency beside them.
+//! - [`validation`]: newtypes that validate in `parse` (email, password, store code, ...).
+//! - [`access`]: roles and the rules of who may do what.
+//! - [`error`]: the validation error every layer maps to a field-naming 422.
+//! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
+
+pub mod access;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod pricing;
+pub mod validation;
+
+pub use error::ValidationError;

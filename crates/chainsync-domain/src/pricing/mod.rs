@@ -1,0 +1,1 @@
+//! Cart pricing engine: promotions, tax and rounding (see docs/pricing.md).
