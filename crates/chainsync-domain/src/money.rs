@@ -14,11 +14,37 @@ pub struct Currency([u8; 3]);
 /// Currencies we know the minor-unit exponent of. Others are refused rather than guessed,
 /// because a wrong exponent silently multiplies every price by 100.
 const KNOWN: &[(&str, u8)] = &[
-    ("EUR", 2), ("USD", 2), ("GBP", 2), ("CHF", 2), ("SEK", 2), ("NOK", 2), ("DKK", 2),
-    ("PLN", 2), ("CZK", 2), ("HUF", 2), ("CAD", 2), ("AUD", 2), ("NZD", 2), ("JPY", 0),
-    ("KRW", 0), ("CNY", 2), ("INR", 2), ("BRL", 2), ("MXN", 2), ("ZAR", 2), ("SGD", 2),
-    ("HKD", 2), ("TRY", 2), ("RON", 2), ("BGN", 2), ("ISK", 0), ("AED", 2), ("SAR", 2),
-    ("KWD", 3), ("BHD", 3), ("TND", 3),
+    ("EUR", 2),
+    ("USD", 2),
+    ("GBP", 2),
+    ("CHF", 2),
+    ("SEK", 2),
+    ("NOK", 2),
+    ("DKK", 2),
+    ("PLN", 2),
+    ("CZK", 2),
+    ("HUF", 2),
+    ("CAD", 2),
+    ("AUD", 2),
+    ("NZD", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("CNY", 2),
+    ("INR", 2),
+    ("BRL", 2),
+    ("MXN", 2),
+    ("ZAR", 2),
+    ("SGD", 2),
+    ("HKD", 2),
+    ("TRY", 2),
+    ("RON", 2),
+    ("BGN", 2),
+    ("ISK", 0),
+    ("AED", 2),
+    ("SAR", 2),
+    ("KWD", 3),
+    ("BHD", 3),
+    ("TND", 3),
 ];
 
 impl Currency {
@@ -44,7 +70,10 @@ impl Currency {
 
     /// Number of decimal places of the minor unit (2 for EUR, 0 for JPY).
     pub fn exponent(&self) -> u8 {
-        KNOWN.iter().find(|(c, _)| *c == self.code()).map_or(2, |(_, e)| *e)
+        KNOWN
+            .iter()
+            .find(|(c, _)| *c == self.code())
+            .map_or(2, |(_, e)| *e)
     }
 }
 
