@@ -45,6 +45,7 @@ impl fmt::Display for Email {
 
 /// Password policy for passwords people choose (NIST SP 800-63B: length over composition
 /// rules). The upper bound keeps hashing cost bounded.
+#[derive(Debug)]
 pub struct NewPassword;
 
 impl NewPassword {
