@@ -1,0 +1,127 @@
+//! Input checks of the pricing engine, run before any arithmetic so the arithmetic can trust
+//! its bounds. Errors name the field as a JSON path of the request (`lines[2].quantity`) or of
+//! the context (`context.promotions[0].rule.percent_bps`).
+//!
+//! Bounds: at most 1 000 lines, each worth at most 10^15 minor units, so every sum fits an
+//! `i64` with room for tax on top.
+
+use super::cart::{Cart, ManualDiscount};
+use super::context::PricingContext;
+use crate::ValidationError;
+
+pub(super) const MAX_LINES: usize = 1_000;
+pub(super) const MAX_QUANTITY: i64 = 1_000_000_000;
+pub(super) const MAX_LINE_AMOUNT: i64 = 1_000_000_000_000_000;
+
+/// Checks the context, then the cart, and returns each line's gross amount.
+pub(super) fn check(cart: &Cart, ctx: &PricingContext) -> Result<Vec<i64>, ValidationError> {
+    check_context(ctx)?;
+    if cart.lines.is_empty() {
+        return Err(
+            ValidationError::new("empty_cart", "a cart needs at least one line").at("lines"),
+        );
+    }
+    if cart.lines.len() > MAX_LINES {
+        return Err(ValidationError::new(
+            "too_many_lines",
+            format!("a cart holds at most {MAX_LINES} lines"),
+        )
+        .at("lines"));
+    }
+    let mut gross = Vec::with_capacity(cart.lines.len());
+    for (i, line) in cart.lines.iter().enumerate() {
+        let at = |field: &str| format!("lines[{i}].{field}");
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            return Err(ValidationError::new(
+                "invalid_quantity",
+                format!("must be between 1 and {MAX_QUANTITY}; returns are recorded separately"),
+            )
+            .at(at("quantity")));
+        }
+        if !(0..=MAX_LINE_AMOUNT).contains(&line.unit_price_minor) {
+            return Err(
+                ValidationError::new("invalid_price", "must be zero or a positive amount")
+                    .at(at("unit_price_minor")),
+            );
+        }
+        let g = line.gross();
+        if g > i128::from(MAX_LINE_AMOUNT) {
+            return Err(
+                ValidationError::new("amount_too_large", "quantity × price is too large")
+                    .at(at("quantity")),
+            );
+        }
+        let g = super::arith::narrow(g);
+        if !ctx.tax.rates.contains_key(&line.tax_class) {
+            return Err(ValidationError::new(
+                "unknown_tax_class",
+                format!("'{}' is not a tax class of this store", line.tax_class),
+            )
+            .at(at("tax_class")));
+        }
+        if let Some(d) = line.discount {
+            check_discount(d, g, "discount_exceeds_line", "the line").map_err(|e| {
+                let field = e.field.clone().unwrap_or_default();
+                e.at(at(&format!("discount.{field}")))
+            })?;
+        }
+        gross.push(g);
+    }
+    if let Some(d) = cart.cart_discount {
+        let sum: i64 = gross.iter().sum();
+        check_discount(d, sum, "discount_exceeds_cart", "the cart").map_err(|e| {
+            let field = e.field.clone().unwrap_or_default();
+            e.at(format!("cart_discount.{field}"))
+        })?;
+    }
+    Ok(gross)
+}
+
+/// A manual discount is at most 100 % and at most the gross it applies to. (Discounts given
+/// earlier may leave less than that; the engine then caps the amount instead of refusing.)
+fn check_discount(
+    d: ManualDiscount,
+    gross: i64,
+    too_big: &'static str,
+    what: &str,
+) -> Result<(), ValidationError> {
+    match d {
+        ManualDiscount::Percent { percent_bps } if percent_bps > 10_000 => Err(
+            ValidationError::new("invalid_discount", "must be between 0 and 10000 (100 %)")
+                .at("percent_bps"),
+        ),
+        ManualDiscount::Amount { amount_minor } if amount_minor < 0 => Err(ValidationError::new(
+            "invalid_discount",
+            "must be zero or a positive amount",
+        )
+        .at("amount_minor")),
+        ManualDiscount::Amount { amount_minor } if amount_minor > gross => Err(
+            ValidationError::new(too_big, format!("must not exceed {what} ({gross})"))
+                .at("amount_minor"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+fn check_context(ctx: &PricingContext) -> Result<(), ValidationError> {
+    for (class, rate) in &ctx.tax.rates {
+        if class.trim().is_empty() || *rate > 10_000 {
+            return Err(ValidationError::new(
+                "invalid_tax_rate",
+                "a tax class needs a name and a rate between 0 and 10000 basis points",
+            )
+            .at(format!("context.tax.rates.{class}")));
+        }
+    }
+    ctx.cash_rounding.validate().map_err(|e| {
+        let field = e.field.clone().unwrap_or_default();
+        e.at(format!("context.cash_rounding.{field}"))
+    })?;
+    for (i, p) in ctx.promotions.iter().enumerate() {
+        p.validate().map_err(|e| {
+            let field = e.field.clone().unwrap_or_default();
+            e.at(format!("context.promotions[{i}].{field}"))
+        })?;
+    }
+    Ok(())
+}
