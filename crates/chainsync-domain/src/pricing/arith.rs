@@ -89,4 +89,26 @@ mod tests {
     fn allocation_over_zero_weights_is_zero() {
         assert_eq!(allocate(0, &[0, 0]), vec![0, 0]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn allocation_is_exact_bounded_and_fair(
+            weights in proptest::collection::vec(0i64..1_000_000, 1..20),
+            share in 0u32..=10_000,
+        ) {
+            let sum: i64 = weights.iter().sum();
+            let total = percent_of(sum, share);
+            let parts = allocate(total, &weights);
+            proptest::prop_assert_eq!(parts.iter().sum::<i64>(), total);
+            for (part, w) in parts.iter().zip(&weights) {
+                proptest::prop_assert!(*part >= 0 && part <= w);
+                // Within one minor unit of the exact share total × w / sum.
+                if sum > 0 {
+                    let exact = i128::from(total) * i128::from(*w);
+                    let scaled = i128::from(*part) * i128::from(sum);
+                    proptest::prop_assert!((scaled - exact).abs() < i128::from(sum));
+                }
+            }
+        }
+    }
 }
