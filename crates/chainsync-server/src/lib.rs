@@ -1,1 +1,16 @@
-//! Server.
+//! The `chainsync` server: HTTP API (and, as they are built, the WebSocket hub, the web app
+//! and background jobs) over the storage crate.
+//!
+//! Reading guide: [`cli`] parses commands and resolves [`config`]; [`server`] wires storage,
+//! keys and the [`http`] router into a running server; [`demo`] and [`setup`] create data;
+//! [`security`] holds password and token handling; [`telemetry`] logs and metrics.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod security;
+pub mod server;
+pub mod setup;
+pub mod state;
+pub mod telemetry;

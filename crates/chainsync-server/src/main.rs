@@ -1,1 +1,5 @@
-fn main() {}
+//! The `chainsync` binary: all behaviour lives in the library.
+
+fn main() -> std::process::ExitCode {
+    chainsync_server::cli::main()
+}

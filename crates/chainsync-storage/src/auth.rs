@@ -220,3 +220,13 @@ pub async fn clear_throttle(conn: &mut Conn, key: &str) -> StorageResult<()> {
         .await?;
     Ok(())
 }
+
+/// True when the session (refresh-token family) was revoked: by logout, reuse detection,
+/// deactivation or a password change.
+pub async fn family_revoked(conn: &mut Conn, family: Uuid) -> StorageResult<bool> {
+    let row = sqlx::query("SELECT 1 AS hit FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1")
+        .bind(family.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,111 @@
+//! Configuration, layered: command-line flag, then `CHAINSYNC_*` environment variable (clap
+//! reads both), then the optional TOML file (`--config`), then the built-in default.
+//!
+//! The database URL and the demo password are secrets: held as `SecretString`, printed only
+//! redacted.
+
+use crate::telemetry::LogFormat;
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./chainsync-data";
+pub const DEFAULT_DEMO_PASSWORD: &str = "chainsync-demo";
+
+/// The optional TOML file. Every key is optional; unknown keys are an error (a typo should
+/// not be silently ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub addr: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<SecretString>,
+    pub no_demo: Option<bool>,
+    pub demo_password: Option<SecretString>,
+    pub seed: Option<u64>,
+    pub log_format: Option<LogFormat>,
+    pub log_level: Option<String>,
+    pub trust_forwarded_for: Option<bool>,
+    /// SQLite `synchronous` level: `full` (default, durable on power loss) or `normal`.
+    pub sqlite_synchronous: Option<String>,
+    pub access_token_ttl_secs: Option<i64>,
+    pub max_connections: Option<u32>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+    }
+}
+
+/// Where the data lives, resolved.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub data_dir: PathBuf,
+    pub url: SecretString,
+    /// True when no URL was given: the embedded SQLite file in the data directory.
+    pub is_default: bool,
+    pub sqlite_synchronous_full: bool,
+    pub max_connections: u32,
+}
+
+impl DatabaseConfig {
+    pub fn resolve(
+        data_dir: Option<PathBuf>,
+        url: Option<String>,
+        file: &FileConfig,
+    ) -> anyhow::Result<DatabaseConfig> {
+        let data_dir = data_dir
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let explicit = url
+            .map(SecretString::from)
+            .or_else(|| file.database_url.clone());
+        let synchronous = file
+            .sqlite_synchronous
+            .as_deref()
+            .unwrap_or("full")
+            .to_ascii_lowercase();
+        if synchronous != "full" && synchronous != "normal" {
+            anyhow::bail!("sqlite_synchronous must be \"full\" or \"normal\"");
+        }
+        let (url, is_default) = match explicit {
+            Some(url) => (url, false),
+            None => {
+                let file = data_dir.join("chainsync.db");
+                (
+                    SecretString::from(format!("sqlite://{}", file.display())),
+                    true,
+                )
+            }
+        };
+        Ok(DatabaseConfig {
+            data_dir,
+            url,
+            is_default,
+            sqlite_synchronous_full: synchronous == "full",
+            max_connections: file.max_connections.unwrap_or(8).clamp(1, 256),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        self.url.expose_secret()
+    }
+
+    /// Creates the data directory when the database lives in it.
+    pub fn prepare(&self) -> anyhow::Result<()> {
+        if self.url().starts_with("sqlite:") {
+            std::fs::create_dir_all(&self.data_dir)
+                .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! Starting and stopping a server: storage connected and migrated, signing keys loaded, the
+//! router bound to a listener, and a graceful shutdown that lets requests in flight finish.
+//! Tests start servers the same way, on port 0.
+
+use crate::config::DatabaseConfig;
+use crate::http;
+use crate::security::tokens::KeyRing;
+use crate::state::{ApiSettings, App, AppState};
+use crate::telemetry::Metrics;
+use chainsync_storage::{Db, DbOptions};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Connects to the database and applies pending migrations.
+pub async fn open_database(config: &DatabaseConfig) -> anyhow::Result<Db> {
+    config.prepare()?;
+    let options = DbOptions {
+        max_connections: config.max_connections,
+        sqlite_synchronous_full: config.sqlite_synchronous_full,
+    };
+    let db = Db::connect(config.url(), &options).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the shared state (loading or creating signing keys).
+pub async fn build_state(db: Db, settings: ApiSettings) -> anyhow::Result<AppState> {
+    let keys = KeyRing::load(&db).await?;
+    Ok(Arc::new(App {
+        db,
+        keys,
+        settings,
+        metrics: Metrics::new(),
+    }))
+}
+
+/// Serves `state` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = http::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,39 @@
+//! What every request handler shares: the database, the signing keys, the settings that shape
+//! the API, and the metrics registry. Cheap to clone (one `Arc`).
+
+use crate::security::tokens::KeyRing;
+use crate::telemetry::Metrics;
+use chainsync_storage::Db;
+use std::sync::Arc;
+
+/// Settings the HTTP layer reads on requests.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            trust_forwarded_for: false,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub db: Db,
+    pub keys: KeyRing,
+    pub settings: ApiSettings,
+    pub metrics: Metrics,
+}
+
+pub type AppState = Arc<App>;

@@ -1,0 +1,150 @@
+//! Logs and metrics.
+//!
+//! Logs: `tracing`, human-readable or JSON (`--log-format json`), one span per request carrying
+//! its `request_id` (also returned in the `x-request-id` header) so every line of a request can
+//! be found. Secrets are never logged: the Authorization header is marked sensitive and the
+//! database URL is printed without its password.
+//!
+//! Metrics: a Prometheus registry per server instance (so tests can run many in one process),
+//! with request counts and latency histograms by method, route template and status.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+use std::time::Duration;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Installs the global subscriber. `RUST_LOG` overrides `level`.
+pub fn init_logging(format: LogFormat, level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},sqlx=warn,tower_http=info")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+    };
+    // A second initialisation (tests) keeps the first subscriber.
+    drop(result);
+}
+
+/// The server's metrics.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, route and status",
+            ),
+            &["method", "route", "status"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by method, route and status",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["method", "route", "status"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+        ] {
+            registry
+                .register(collector)
+                .unwrap_or_else(|e| unreachable!("registered once: {e}"));
+        }
+        Metrics {
+            registry,
+            requests,
+            latency,
+        }
+    }
+
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.latency
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A database URL safe to print: the password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_removed_from_database_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/cs"),
+            "postgres://app:***@db:5432/cs"
+        );
+        assert_eq!(redact_url("sqlite:///var/cs.db"), "sqlite:///var/cs.db");
+    }
+
+    #[test]
+    fn requests_appear_in_the_exposition() {
+        let metrics = Metrics::new();
+        metrics.observe("GET", "/api/stores", 200, Duration::from_millis(3));
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                r#"http_requests_total{method="GET",route="/api/stores",status="200"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains("http_request_duration_seconds_bucket"));
+    }
+}
