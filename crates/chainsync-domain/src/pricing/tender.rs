@@ -36,7 +36,7 @@ pub enum Payment {
 }
 
 /// How the payments settle the total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Settlement {
     /// Paid by card and other tenders.
     pub non_cash_minor: i64,
@@ -51,18 +51,24 @@ pub struct Settlement {
     pub amount_paid_minor: i64,
 }
 
-/// Payments per sale; more is a typo, and the bound keeps sums far from overflow.
+/// Payments per sale; more is a typo. With the amount bound, any sum of tenders fits an `i64`
+/// and still covers the largest cart the validator accepts (2 × 10^18 with tax on top).
 const MAX_PAYMENTS: usize = 20;
-const MAX_AMOUNT: i64 = 1_000_000_000_000_000_000;
+const MAX_AMOUNT: i64 = 400_000_000_000_000_000;
 
 /// Checks `payments` against a sale `total` (both in minor units) and works out change and
-/// rounding. Fields in errors are `payments` or `payments[i].…`.
+/// rounding. Fields in errors are `payments` or `payments[i].…`. A sale needs at least one
+/// payment unless its total is zero.
 pub fn settle(
     total: i64,
     payments: &[Payment],
     rounding: CashRounding,
 ) -> Result<Settlement, ValidationError> {
     if payments.is_empty() {
+        // A cart made free by discounts is settled by nothing at all.
+        if total == 0 {
+            return Ok(Settlement::default());
+        }
         return Err(
             ValidationError::new("payment_required", "a sale needs at least one payment")
                 .at("payments"),
@@ -167,4 +173,53 @@ pub fn settle(
         cash_rounding_minor: cash_due - rest,
         amount_paid_minor: narrow(non_cash) + cash_due,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(amount_minor: i64) -> Payment {
+        Payment::Card {
+            amount_minor,
+            reference: "AUTH".into(),
+        }
+    }
+
+    #[test]
+    fn a_sale_with_a_total_needs_a_payment() {
+        let err = settle(100, &[], CashRounding::None).unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            ("payment_required", Some("payments"))
+        );
+    }
+
+    #[test]
+    fn a_free_cart_needs_no_payment() {
+        assert_eq!(
+            settle(0, &[], CashRounding::None).unwrap(),
+            Settlement::default()
+        );
+    }
+
+    #[test]
+    fn several_cash_tenders_add_up() {
+        let cash = |t| Payment::Cash { tendered_minor: t };
+        let s = settle(1_250, &[cash(1_000), cash(500)], CashRounding::None).unwrap();
+        assert_eq!((s.cash_tendered_minor, s.change_minor), (1_500, 250));
+    }
+
+    #[test]
+    fn the_payment_that_crosses_the_total_is_named() {
+        let err = settle(1_000, &[card(600), card(600)], CashRounding::None).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("payments[1].amount_minor"));
+    }
+
+    #[test]
+    fn too_many_payments_are_refused() {
+        let payments = vec![card(1); MAX_PAYMENTS + 1];
+        let err = settle(21, &payments, CashRounding::None).unwrap_err();
+        assert_eq!(err.code, "too_many_payments");
+    }
 }
