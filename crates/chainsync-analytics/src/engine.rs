@@ -393,8 +393,9 @@ fn groups_by(
 
 /// Reconciles item forecasts with store totals and category totals. Items are grouped by
 /// (store, last date) and (category, last date): only items whose forecasts cover the same
-/// days can be summed.
-fn reconcile_panel(
+/// days can be summed. [`run_panel`] calls it when `cfg.reconcile` is set; it is public so
+/// an evaluation can score the same forecasts with and without it.
+pub fn reconcile_panel(
     panel: &[PanelSeries],
     out: &mut [SeriesOutcome],
     cfg: &EngineConfig,

@@ -39,7 +39,7 @@ pub struct AutoArima {
 
 impl Default for AutoArima {
     fn default() -> Self {
-        Self { max_history: 730 }
+        Self { max_history: 366 }
     }
 }
 

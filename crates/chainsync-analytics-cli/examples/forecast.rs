@@ -1,0 +1,17 @@
+//! Stand-in for `chainsync forecast` until the server binary embeds `ForecastArgs`:
+//! `cargo run --release -p chainsync-analytics-cli --example forecast -- --input h.csv ...`
+//! accepts exactly the arguments `chainsync forecast` will.
+
+use clap::Parser;
+
+/// `chainsync forecast` stand-in.
+#[derive(Debug, Parser)]
+#[command(name = "forecast")]
+struct Cli {
+    #[command(flatten)]
+    args: chainsync_analytics_cli::ForecastArgs,
+}
+
+fn main() -> anyhow::Result<()> {
+    chainsync_analytics_cli::run(Cli::parse().args)
+}

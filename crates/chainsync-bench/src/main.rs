@@ -1,0 +1,26 @@
+//! `chainsync-bench`: times subsystems on synthetic data. A thin dispatcher: each
+//! subcommand lives in its own module with its own arguments.
+
+use clap::{Parser, Subcommand};
+
+mod forecast;
+
+/// ChainSync benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "chainsync-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Time the default forecasting run (ensemble + reconciliation) per stage.
+    Forecast(forecast::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Forecast(args) => forecast::run(&args),
+    }
+}
