@@ -5,7 +5,7 @@
 //! left out are not checked; arrays must match in length and element by element). All
 //! failures of all files are reported together, each as a list of `path: expected …, got …`.
 
-use chainsync_domain::pricing::{Cart, PricingContext, price_cart};
+use chainsync_domain::pricing::{Cart, PricedCart, PricingContext, price_cart};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::fs;
@@ -101,6 +101,12 @@ fn run_case(case: &Value, base_context: &Value) -> Vec<String> {
     ) {
         (Ok(priced), Some(want), None) => {
             let got = serde_json::to_value(&priced).expect("priced cart serialises");
+            // The sale stores the priced cart as JSON and reads it back for receipts and returns.
+            match serde_json::from_value::<PricedCart>(got.clone()) {
+                Ok(back) if back == priced => {}
+                Ok(_) => out.push("priced cart changes when read back from JSON".to_owned()),
+                Err(e) => out.push(format!("priced cart does not read back from JSON: {e}")),
+            }
             diff("priced", want, &got, &mut out);
             if !out.is_empty() {
                 out.push(format!(
