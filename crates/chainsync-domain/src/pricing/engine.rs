@@ -142,11 +142,76 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext) -> Result<PricedCart, Valid
     })
 }
 
+/// Prices a completed sale: [`price_cart`], with payments required. The result's `settlement`
+/// is always present (all zeros for a cart that discounts made free).
+pub fn price_sale(cart: &Cart, ctx: &PricingContext) -> Result<PricedCart, ValidationError> {
+    let mut priced = price_cart(cart, ctx)?;
+    if priced.settlement.is_none() {
+        priced.settlement = Some(settle(priced.totals.total_minor, &[], ctx.cash_rounding)?);
+    }
+    Ok(priced)
+}
+
 /// A manual discount on `base` (what is left after earlier discounts): a percentage of it, or
 /// an amount capped at it.
 fn manual_amount(d: ManualDiscount, base: i64) -> i64 {
     match d {
         ManualDiscount::Percent { percent_bps } => percent_of(base, percent_bps),
         ManualDiscount::Amount { amount_minor } => amount_minor.min(base),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use crate::pricing::{CartLine, SaleUnit, StoreTimezone, TaxConfig};
+    use std::collections::BTreeMap;
+
+    fn ctx() -> PricingContext {
+        PricingContext {
+            currency: Currency::EUR,
+            timezone: StoreTimezone(chrono_tz::Tz::UTC),
+            priced_at: "2026-03-04T10:00:00Z".parse().unwrap(),
+            tax: TaxConfig {
+                prices_include_tax: true,
+                rates: BTreeMap::from([("standard".to_owned(), 1_900)]),
+            },
+            cash_rounding: Default::default(),
+            promotions: Vec::new(),
+        }
+    }
+
+    fn cart(unit_price_minor: i64) -> Cart {
+        Cart {
+            lines: vec![CartLine {
+                product_id: uuid::Uuid::nil(),
+                category_id: None,
+                unit: SaleUnit::Each,
+                quantity: 1,
+                unit_price_minor,
+                tax_class: "standard".to_owned(),
+                discount: None,
+            }],
+            cart_discount: None,
+            payments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_sale_without_payments_is_refused() {
+        let err = price_sale(&cart(100), &ctx()).unwrap_err();
+        assert_eq!(err.code, "payment_required");
+    }
+
+    #[test]
+    fn a_free_sale_settles_without_payments() {
+        let priced = price_sale(&cart(0), &ctx()).unwrap();
+        assert_eq!(priced.settlement.map(|s| s.amount_paid_minor), Some(0));
+    }
+
+    #[test]
+    fn pricing_a_cart_alone_needs_no_payments() {
+        assert!(price_cart(&cart(100), &ctx()).unwrap().settlement.is_none());
     }
 }

@@ -1,8 +1,9 @@
 //! Cart pricing engine: promotions, tax, rounding and payments, as pure functions
 //! (user-facing rules in `docs/pricing.md`, shared test vectors in `testdata/pricing/`).
 //!
-//! Entry points: [`price_cart`] prices a [`Cart`] in a [`PricingContext`] and, when the cart
-//! carries payments, settles them; [`settle`] checks payments against a total on its own.
+//! Entry points: [`price_cart`] prices a [`Cart`] in a [`PricingContext`] ("price this cart")
+//! and, when the cart carries payments, settles them; [`price_sale`] does the same for a
+//! completed sale, where payments are required; [`settle`] checks payments against a total.
 //!
 //! Reading guide, in the order the engine works:
 //! - `cart`, `context`, `promotion`, `schedule`: the input types.
@@ -30,7 +31,7 @@ mod validate;
 
 pub use cart::{Cart, CartLine, ManualDiscount, SaleUnit};
 pub use context::{CashRounding, PricingContext, StoreTimezone, TaxConfig};
-pub use engine::price_cart;
+pub use engine::{price_cart, price_sale};
 pub use priced::{AppliedDiscount, CartTotals, PricedCart, PricedLine, TaxRateTotal};
 pub use promotion::{Promotion, PromotionRule, PromotionScope};
 pub use schedule::{DayOfWeek, LocalTime, Schedule, TimeWindow};
