@@ -9,6 +9,7 @@
 
 use super::cart::CartLine;
 use super::schedule::Schedule;
+use super::validate::MAX_LINE_AMOUNT;
 use crate::ValidationError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,8 +58,6 @@ pub enum PromotionScope {
     Category { category_ids: Vec<Uuid> },
 }
 
-/// Largest amount off per unit, the same bound as a line (10^15 minor units).
-const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 /// A group of more pieces than this is a typo, and bounds the arithmetic.
 const MAX_GROUP: u32 = 1_000;
 
@@ -92,7 +91,7 @@ impl Promotion {
                 );
             }
             PromotionRule::FixedAmount { amount_minor }
-                if !(1..=MAX_AMOUNT).contains(&amount_minor) =>
+                if !(1..=MAX_LINE_AMOUNT).contains(&amount_minor) =>
             {
                 return bad(
                     "rule.amount_minor",

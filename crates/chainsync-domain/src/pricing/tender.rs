@@ -11,6 +11,7 @@
 
 use super::arith::narrow;
 use super::context::CashRounding;
+use super::validate::MAX_TENDERED;
 use crate::ValidationError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -51,10 +52,8 @@ pub struct Settlement {
     pub amount_paid_minor: i64,
 }
 
-/// Payments per sale; more is a typo. With the amount bound, any sum of tenders fits an `i64`
-/// and still covers the largest cart the validator accepts (2 × 10^18 with tax on top).
+/// Payments per sale; more is a typo.
 const MAX_PAYMENTS: usize = 20;
-const MAX_AMOUNT: i64 = 400_000_000_000_000_000;
 
 /// Checks `payments` against a sale `total` (both in minor units) and works out change and
 /// rounding. Fields in errors are `payments` or `payments[i].…`. A sale needs at least one
@@ -91,12 +90,18 @@ pub fn settle(
                 (*amount_minor, "amount_minor")
             }
         };
-        if !(1..=MAX_AMOUNT).contains(&amount) {
-            return Err(ValidationError::new(
-                "invalid_payment_amount",
-                "must be a positive amount",
-            )
-            .at(format!("payments[{i}].{field}")));
+        let message = if amount < 1 {
+            Some("must be a positive amount".to_owned())
+        } else if tendered + non_cash + i128::from(amount) > i128::from(MAX_TENDERED) {
+            Some(format!(
+                "payments of one sale may add up to at most {MAX_TENDERED}"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            return Err(ValidationError::new("invalid_payment_amount", message)
+                .at(format!("payments[{i}].{field}")));
         }
         match p {
             Payment::Cash { .. } => {

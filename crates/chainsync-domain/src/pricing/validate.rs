@@ -2,8 +2,10 @@
 //! its bounds. Errors name the field as a JSON path of the request (`lines[2].quantity`) or of
 //! the context (`context.promotions[0].rule.percent_bps`).
 //!
-//! Bounds: at most 1 000 lines, each worth at most 10^15 minor units, so every sum fits an
-//! `i64` with room for tax on top.
+//! Bounds: at most 1 000 lines, each worth at most 10^12 minor units, so a cart is at most
+//! 10^15 and, with tax on top, 2 × 10^15. Every amount in or out of the engine therefore stays
+//! below 2^53 and is exact as a JavaScript number in the browser's port; only intermediate
+//! products (amount × quantity × basis points) need `i128` here and `BigInt` there.
 
 use super::cart::{Cart, ManualDiscount};
 use super::context::PricingContext;
@@ -11,7 +13,9 @@ use crate::ValidationError;
 
 pub(super) const MAX_LINES: usize = 1_000;
 pub(super) const MAX_QUANTITY: i64 = 1_000_000_000;
-pub(super) const MAX_LINE_AMOUNT: i64 = 1_000_000_000_000_000;
+pub(super) const MAX_LINE_AMOUNT: i64 = 1_000_000_000_000;
+/// Largest sum of tenders of one sale: covers the largest cart and stays below 2^53.
+pub(super) const MAX_TENDERED: i64 = 4_000_000_000_000_000;
 
 /// Checks the context, then the cart, and returns each line's gross amount.
 pub(super) fn check(cart: &Cart, ctx: &PricingContext) -> Result<Vec<i64>, ValidationError> {
