@@ -286,3 +286,76 @@ proptest! {
         prop_assert_eq!(err.code, "payments_do_not_sum_to_total");
     }
 }
+
+/// Buy-X-get-Y written the slow, obvious way: list every piece, sort, walk the groups.
+fn buy_x_get_y_by_hand(lines: &[CartLine], buy: usize, get: usize, bps: u32) -> Vec<i64> {
+    let mut pieces: Vec<(i64, usize)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        for _ in 0..l.quantity {
+            pieces.push((l.unit_price_minor, i));
+        }
+    }
+    pieces.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut free = vec![0i64; lines.len()];
+    for group in pieces.chunks(buy + get).filter(|g| g.len() == buy + get) {
+        for &(_, i) in &group[buy..] {
+            free[i] += 1;
+        }
+    }
+    lines
+        .iter()
+        .zip(free)
+        .map(|(l, k)| {
+            let exact = i128::from(k * l.unit_price_minor) * i128::from(bps);
+            i64::try_from((exact + 5_000) / 10_000).unwrap()
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn buy_x_get_y_matches_counting_piece_by_piece(
+        lines in prop::collection::vec((1i64..12, 0i64..2_000), 1..6),
+        buy in 1u32..4,
+        get in 1u32..3,
+        bps in 1u32..=10_000,
+    ) {
+        let cart = Cart {
+            lines: lines.iter().enumerate().map(|(i, &(quantity, price))| CartLine {
+                product_id: product(u8::try_from(i).unwrap()),
+                category_id: None,
+                unit: SaleUnit::Each,
+                quantity,
+                unit_price_minor: price,
+                tax_class: "standard".to_owned(),
+                discount: None,
+            }).collect(),
+            cart_discount: None,
+            payments: Vec::new(),
+        };
+        let mut ctx = PricingContext {
+            currency: Currency::EUR,
+            timezone: StoreTimezone(chrono_tz::Europe::Berlin),
+            priced_at: "2026-03-04T10:00:00Z".parse().unwrap(),
+            tax: TaxConfig {
+                prices_include_tax: true,
+                rates: BTreeMap::from([("standard".to_owned(), 1_900)]),
+            },
+            cash_rounding: CashRounding::None,
+            promotions: Vec::new(),
+        };
+        ctx.promotions.push(Promotion {
+            id: Uuid::nil(),
+            name: "deal".into(),
+            priority: 0,
+            rule: PromotionRule::BuyXGetY { buy_quantity: buy, get_quantity: get, get_percent_bps: bps },
+            scope: PromotionScope::All,
+            schedule: Schedule::default(),
+        });
+        let p = priced(&cart, &ctx);
+        let got: Vec<i64> = p.lines.iter().map(|l| l.discount_minor).collect();
+        let buy = usize::try_from(buy).unwrap();
+        let get = usize::try_from(get).unwrap();
+        prop_assert_eq!(got, buy_x_get_y_by_hand(&cart.lines, buy, get, bps));
+    }
+}
