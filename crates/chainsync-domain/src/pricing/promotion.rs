@@ -9,7 +9,7 @@
 
 use super::cart::CartLine;
 use super::schedule::Schedule;
-use super::validate::MAX_LINE_AMOUNT;
+use super::validate::{MAX_LINE_AMOUNT, nested};
 use crate::ValidationError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -127,9 +127,6 @@ impl Promotion {
             }
             _ => {}
         }
-        self.schedule.validate().map_err(|e| {
-            let field = e.field.clone().unwrap_or_default();
-            e.at(format!("schedule.{field}"))
-        })
+        self.schedule.validate().map_err(|e| nested(e, "schedule"))
     }
 }

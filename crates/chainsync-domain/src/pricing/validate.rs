@@ -64,19 +64,15 @@ pub(super) fn check(cart: &Cart, ctx: &PricingContext) -> Result<Vec<i64>, Valid
             .at(at("tax_class")));
         }
         if let Some(d) = line.discount {
-            check_discount(d, g, "discount_exceeds_line", "the line").map_err(|e| {
-                let field = e.field.clone().unwrap_or_default();
-                e.at(at(&format!("discount.{field}")))
-            })?;
+            check_discount(d, g, "discount_exceeds_line", "the line")
+                .map_err(|e| nested(e, &at("discount")))?;
         }
         gross.push(g);
     }
     if let Some(d) = cart.cart_discount {
         let sum: i64 = gross.iter().sum();
-        check_discount(d, sum, "discount_exceeds_cart", "the cart").map_err(|e| {
-            let field = e.field.clone().unwrap_or_default();
-            e.at(format!("cart_discount.{field}"))
-        })?;
+        check_discount(d, sum, "discount_exceeds_cart", "the cart")
+            .map_err(|e| nested(e, "cart_discount"))?;
     }
     Ok(gross)
 }
@@ -117,15 +113,22 @@ fn check_context(ctx: &PricingContext) -> Result<(), ValidationError> {
             .at(format!("context.tax.rates.{class}")));
         }
     }
-    ctx.cash_rounding.validate().map_err(|e| {
-        let field = e.field.clone().unwrap_or_default();
-        e.at(format!("context.cash_rounding.{field}"))
-    })?;
+    ctx.cash_rounding
+        .validate()
+        .map_err(|e| nested(e, "context.cash_rounding"))?;
     for (i, p) in ctx.promotions.iter().enumerate() {
-        p.validate().map_err(|e| {
-            let field = e.field.clone().unwrap_or_default();
-            e.at(format!("context.promotions[{i}].{field}"))
-        })?;
+        p.validate()
+            .map_err(|e| nested(e, &format!("context.promotions[{i}]")))?;
     }
     Ok(())
+}
+
+/// Re-roots an error from a part's own checks under the part's path: `percent_bps` found in
+/// `lines[2].discount` becomes `lines[2].discount.percent_bps`.
+pub(super) fn nested(e: ValidationError, prefix: &str) -> ValidationError {
+    let field = match &e.field {
+        Some(field) => format!("{prefix}.{field}"),
+        None => prefix.to_owned(),
+    };
+    e.at(field)
 }
