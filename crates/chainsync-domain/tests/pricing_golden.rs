@@ -148,6 +148,13 @@ fn pricing_golden_vectors_hold() {
         let doc: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()));
         let name = file.file_name().unwrap().to_string_lossy();
+        let stem = file.file_stem().unwrap().to_string_lossy();
+        assert_eq!(
+            doc["family"].as_str(),
+            Some(&*stem),
+            "{name}: `family` must be the file name"
+        );
+        assert!(doc["description"].is_string(), "{name}: no description");
         let cases = doc["cases"]
             .as_array()
             .unwrap_or_else(|| panic!("{name}: no `cases` list"));
