@@ -93,9 +93,10 @@ pub async fn list(
     if let Some(action) = &filter.action {
         if let Some(prefix) = action.strip_suffix('.') {
             // Prefix match without LIKE so `_` and `%` in input mean nothing special.
-            sql.push(" AND substr(action, 1, ")
+            // PostgreSQL has no substr(text, int, bigint): cast the bound length.
+            sql.push(" AND substr(action, 1, CAST(")
                 .bind(Arg::Int(prefix.len() as i64 + 1))
-                .push(") = ")
+                .push(" AS INTEGER)) = ")
                 .bind(Arg::Text(format!("{prefix}.")));
         } else {
             sql.push(" AND action = ").bind(Arg::Text(action.clone()));

@@ -240,6 +240,10 @@ async fn refresh(
     if !auth_store::consume_refresh_token(&mut tx, token.id, now).await? {
         // Used or revoked before: someone holds a copy. End the whole session.
         let revoked = auth_store::revoke_family(&mut tx, token.family_id, now).await?;
+        if revoked == 0 {
+            // The session was already ended (and the detection recorded).
+            return Err(invalid_refresh());
+        }
         let auditor = Auditor::anonymous(Some(user.org_id), Some(user.id), &user.email, ip);
         audit::insert(
             &mut tx,

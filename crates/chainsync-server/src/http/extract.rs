@@ -99,9 +99,12 @@ fn data_error(path: &str, message: &str) -> ApiError {
             .and_then(|rest| rest.split('`').next())
             .map(str::to_owned)
     };
+    // serde_path_to_error includes an unknown field's name in the path, not a missing one's.
     let join = |name: String| {
         if path == "." || path.is_empty() {
             name
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
         } else {
             format!("{path}.{name}")
         }

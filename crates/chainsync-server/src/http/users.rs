@@ -602,8 +602,10 @@ async fn remove_membership(
         .find(|m| m.store_id == store_id)
         .map(|m| m.role)
         .ok_or_else(|| ApiError::not_found("membership"))?;
-    if !session.principal.can_grant(store_id, role)
-        || (!session.principal.is_org_admin && user.id == session.user.id)
+    let p = &session.principal;
+    let target_is_plain = !user.is_org_admin && memberships.iter().all(|m| m.role == Role::Cashier);
+    if !p.can_grant(store_id, role)
+        || (!p.is_org_admin && (user.id == session.user.id || !target_is_plain))
     {
         return Err(ApiError::forbidden("you may not remove this role"));
     }

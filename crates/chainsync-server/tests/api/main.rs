@@ -1,0 +1,10 @@
+//! Black-box API tests: a real server per test on a fresh database, on SQLite and (when
+//! configured) PostgreSQL.
+
+mod support;
+
+mod access;
+mod accounts;
+mod auth;
+mod bad_input;
+mod spec;

@@ -1,0 +1,352 @@
+//! Test harness: a real server on port 0 over a fresh database per test (a temporary SQLite
+//! file, or a new PostgreSQL database created from `CHAINSYNC_TEST_DATABASE_URL`), with the
+//! demo chain seeded, driven over HTTP with reqwest.
+//!
+//! PostgreSQL tests are skipped (loudly) when no URL is set, unless
+//! `CHAINSYNC_REQUIRE_POSTGRES=1` (CI sets it), which turns the skip into a failure.
+
+use chainsync_server::config::{DatabaseConfig, FileConfig};
+use chainsync_server::state::{ApiSettings, AppState};
+use chainsync_server::{demo, server};
+use chainsync_storage::Db;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "chainsync-demo";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::support::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() {
+                   if $crate::support::postgres_url().is_some() {
+                       super::$name($crate::support::Backend::Postgres).await
+                   }
+               } )*
+        }
+    };
+}
+
+/// The PostgreSQL admin URL, or `None` (with a loud message) when tests must skip it.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("CHAINSYNC_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("CHAINSYNC_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("CHAINSYNC_REQUIRE_POSTGRES=1 but CHAINSYNC_TEST_DATABASE_URL is not set");
+            }
+            eprintln!("SKIPPED on PostgreSQL: CHAINSYNC_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+/// Creates an empty PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("chainsync_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = Db::connect(admin_url, &Default::default())
+        .await
+        .expect("connect to CHAINSYNC_TEST_DATABASE_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(admin.pool())
+        .await
+        .expect("create test database");
+    admin.close().await;
+    // Replace the database name (the last path segment before any query string).
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let cut = base.rfind('/').expect("URL with a path");
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = if cut >= authority_end {
+        &base[..cut]
+    } else {
+        base
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp").field("base", &self.base).finish()
+    }
+}
+
+/// A signed-in caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub access: Option<String>,
+    pub refresh: Option<String>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Caller {
+            access: None,
+            refresh: None,
+        }
+    }
+}
+
+/// A response: status, JSON body (or `Null`) and the raw text.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, ApiSettings::default()).await
+}
+
+pub async fn spawn_with(backend: Backend, settings: ApiSettings) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            Some(fresh_postgres_database(&postgres_url().expect("postgres url")).await)
+        }
+    };
+    let config =
+        DatabaseConfig::resolve(Some(dir.path().to_path_buf()), url, &FileConfig::default())
+            .expect("config");
+    let db = server::open_database(&config).await.expect("open database");
+    demo::seed(&db, 42, PASSWORD).await.expect("seed demo");
+    let state = server::build_state(db.clone(), settings)
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = state.clone();
+    tokio::spawn(async move {
+        let _ = server::serve(listener, serving, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        state,
+        db,
+        _dir: dir,
+        _stop: stop,
+    }
+}
+
+impl TestApp {
+    /// Sends `body` (JSON, when given) as `caller`.
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &caller.access {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn raw(
+        &self,
+        caller: &Caller,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = &caller.access {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
+    pub async fn get(&self, caller: &Caller, path: &str) -> Reply {
+        self.call(caller, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, caller: &Caller, path: &str, body: Value) -> Reply {
+        self.call(caller, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn try_login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            &Caller::anonymous(),
+            "/api/auth/login",
+            json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Signs in, panicking on failure.
+    pub async fn login(&self, email: &str) -> Caller {
+        self.login_with(email, PASSWORD).await
+    }
+
+    pub async fn login_with(&self, email: &str, password: &str) -> Caller {
+        let reply = self.try_login(email, password).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login {email}: {:?}",
+            reply.body
+        );
+        Caller {
+            access: reply.body["access_token"].as_str().map(str::to_owned),
+            refresh: reply.body["refresh_token"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// The id of the demo store with this code.
+    pub async fn store_id(&self, code: &str) -> String {
+        let admin = self.login("admin@demo.local").await;
+        let stores = self.get(&admin, "/api/stores?limit=200").await;
+        stores.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|s| s["code"] == code)
+            .expect("store")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// The id of the user with this email (as the demo admin sees them).
+    pub async fn user_id(&self, email: &str) -> String {
+        let admin = self.login("admin@demo.local").await;
+        let users = self.get(&admin, "/api/users?limit=200").await;
+        users.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|u| u["email"] == email)
+            .expect("user")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Creates a second organisation with its own admin (`admin@other.test`) directly in
+    /// storage, for isolation tests.
+    pub async fn other_org_admin(&self) -> Caller {
+        use chainsync_domain::ids::{OrgId, UserId};
+        use chainsync_storage::{now_ms, orgs, users};
+        static HASH: OnceLock<String> = OnceLock::new();
+        let hash = HASH
+            .get_or_init(|| {
+                chainsync_server::security::passwords::hash_blocking(PASSWORD).expect("hash")
+            })
+            .clone();
+        let now = now_ms();
+        let org = orgs::OrgRecord {
+            id: OrgId::new(),
+            name: "Other Co".into(),
+            currency: "EUR".into(),
+            locale: "en-GB".into(),
+            is_demo: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let user = users::UserRecord {
+            id: UserId::new(),
+            org_id: org.id,
+            email: "admin@other.test".into(),
+            password_hash: hash,
+            display_name: "Other Admin".into(),
+            active: true,
+            is_org_admin: true,
+            must_change_password: false,
+            is_demo: false,
+            tokens_valid_after: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.db.begin_write().await.expect("tx");
+        orgs::insert(&mut tx, &org).await.expect("org");
+        users::insert(&mut tx, &user).await.expect("user");
+        tx.commit().await.expect("commit");
+        self.login("admin@other.test").await
+    }
+
+    /// Audit entries of the demo organisation with this action, newest first.
+    pub async fn audit(&self, action: &str) -> Vec<Value> {
+        let admin = self.login("admin@demo.local").await;
+        let reply = self
+            .get(&admin, &format!("/api/audit?action={action}&limit=200"))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["items"].as_array().cloned().unwrap_or_default()
+    }
+}
