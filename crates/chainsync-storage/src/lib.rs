@@ -18,6 +18,8 @@ mod error;
 pub mod orgs;
 mod sql;
 pub mod stores;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod users;
 
 pub use db::{Backend, Conn, Db, DbOptions, Tx};

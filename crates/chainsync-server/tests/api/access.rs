@@ -7,7 +7,7 @@
 //! admin of another organisation, for whom every demo resource must be 404.
 //! Targets: the BER store, and `cashier2.ber` (a cashier `manager.ber` manages).
 
-use crate::on_both_backends;
+use crate::support::on_both_backends;
 use crate::support::{Backend, Caller, PASSWORD, TestApp, spawn};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Account lifecycle without email: one-time passwords, first-login change, resets,
 //! deactivation, roles, and the audit trail of each. Also the demo seed and `init`.
 
-use crate::on_both_backends;
+use crate::support::on_both_backends;
 use crate::support::{Backend, Caller, PASSWORD, spawn};
 use chainsync_server::setup::{self, InitError, InitRequest};
 use chainsync_server::{demo, server};
@@ -511,12 +511,7 @@ async fn the_demo_seed_is_deterministic_and_idempotent(backend: Backend) {
 
 async fn init_creates_the_first_admin_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(
-            crate::support::fresh_postgres_database(&crate::support::postgres_url().unwrap()).await,
-        ),
-    };
+    let url = Some(crate::support::fresh_url(backend, dir.path()).await);
     let config = chainsync_server::config::DatabaseConfig::resolve(
         Some(dir.path().into()),
         url,

@@ -1,6 +1,6 @@
 //! Sign-in, token rotation, sign-out and lockout.
 
-use crate::on_both_backends;
+use crate::support::on_both_backends;
 use crate::support::{Backend, Caller, PASSWORD, spawn};
 use chainsync_server::security::tokens::Claims;
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! Bad input gets a clear error naming the field, and changes nothing.
 
-use crate::on_both_backends;
+use crate::support::on_both_backends;
 use crate::support::{Backend, Caller, spawn};
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The OpenAPI document and the router are the same set of routes, and the docs are served
 //! from the binary.
 
-use crate::on_both_backends;
+use crate::support::on_both_backends;
 use crate::support::{Backend, Caller, spawn};
 use reqwest::{Method, StatusCode};
 

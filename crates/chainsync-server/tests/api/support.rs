@@ -2,8 +2,7 @@
 //! file, or a new PostgreSQL database created from `CHAINSYNC_TEST_DATABASE_URL`), with the
 //! demo chain seeded, driven over HTTP with reqwest.
 //!
-//! PostgreSQL tests are skipped (loudly) when no URL is set, unless
-//! `CHAINSYNC_REQUIRE_POSTGRES=1` (CI sets it), which turns the skip into a failure.
+//! Backends and skipping rules come from `chainsync_storage::testing`.
 
 use chainsync_server::config::{DatabaseConfig, FileConfig};
 use chainsync_server::state::{ApiSettings, AppState};
@@ -16,72 +15,8 @@ use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "chainsync-demo";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generates one `#[tokio::test]` per backend for each listed `async fn(Backend)`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name($crate::support::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() {
-                   if $crate::support::postgres_url().is_some() {
-                       super::$name($crate::support::Backend::Postgres).await
-                   }
-               } )*
-        }
-    };
-}
-
-/// The PostgreSQL admin URL, or `None` (with a loud message) when tests must skip it.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("CHAINSYNC_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var("CHAINSYNC_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("CHAINSYNC_REQUIRE_POSTGRES=1 but CHAINSYNC_TEST_DATABASE_URL is not set");
-            }
-            eprintln!("SKIPPED on PostgreSQL: CHAINSYNC_TEST_DATABASE_URL is not set");
-            None
-        }
-    }
-}
-
-/// Creates an empty PostgreSQL database and returns its URL.
-pub async fn fresh_postgres_database(admin_url: &str) -> String {
-    let name = format!("chainsync_test_{}", uuid::Uuid::now_v7().simple());
-    let admin = Db::connect(admin_url, &Default::default())
-        .await
-        .expect("connect to CHAINSYNC_TEST_DATABASE_URL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(admin.pool())
-        .await
-        .expect("create test database");
-    admin.close().await;
-    // Replace the database name (the last path segment before any query string).
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
-    let cut = base.rfind('/').expect("URL with a path");
-    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = if cut >= authority_end {
-        &base[..cut]
-    } else {
-        base
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
+pub use chainsync_storage::on_both_backends;
+pub use chainsync_storage::testing::{TestBackend as Backend, fresh_url};
 
 /// A running server and a client for it.
 pub struct TestApp {
@@ -140,12 +75,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
 
 pub async fn spawn_with(backend: Backend, settings: ApiSettings) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => {
-            Some(fresh_postgres_database(&postgres_url().expect("postgres url")).await)
-        }
-    };
+    let url = Some(fresh_url(backend, dir.path()).await);
     let config =
         DatabaseConfig::resolve(Some(dir.path().to_path_buf()), url, &FileConfig::default())
             .expect("config");

@@ -1,0 +1,99 @@
+//! Test support (feature `testing`): a fresh, migrated database per test on either backend.
+//!
+//! PostgreSQL is used when `CHAINSYNC_TEST_DATABASE_URL` names a server; each call creates a
+//! new database `chainsync_test_<uuid>` on it. Without the URL the PostgreSQL variant is
+//! skipped with a message on stderr, unless `CHAINSYNC_REQUIRE_POSTGRES=1` (set by CI), which
+//! makes the skip a failure so a green CI always means both backends ran.
+
+use crate::{Db, DbOptions};
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL admin URL, or `None` when the PostgreSQL variant must be skipped.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("CHAINSYNC_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                !std::env::var("CHAINSYNC_REQUIRE_POSTGRES").is_ok_and(|v| v == "1"),
+                "CHAINSYNC_REQUIRE_POSTGRES=1 but CHAINSYNC_TEST_DATABASE_URL is not set"
+            );
+            eprintln!("SKIPPED on PostgreSQL: CHAINSYNC_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+/// A new empty database on the server of `admin_url`; returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("chainsync_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = Db::connect(
+        admin_url,
+        &DbOptions {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("connect to CHAINSYNC_TEST_DATABASE_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(admin.pool())
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The URL of a fresh database on `backend` (SQLite files go in `dir`).
+pub async fn fresh_url(backend: TestBackend, dir: &std::path::Path) -> String {
+    match backend {
+        TestBackend::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
+        TestBackend::Postgres => {
+            fresh_postgres_database(&postgres_url().expect("postgres url")).await
+        }
+    }
+}
+
+/// A fresh, migrated database on `backend`.
+pub async fn fresh_db(backend: TestBackend, dir: &std::path::Path) -> Db {
+    let db = Db::connect(&fresh_url(backend, dir).await, &DbOptions::default())
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    db
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed `async fn(TestBackend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::testing::TestBackend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() {
+                   if $crate::testing::postgres_url().is_some() {
+                       super::$name($crate::testing::TestBackend::Postgres).await
+                   }
+               } )*
+        }
+    };
+}
