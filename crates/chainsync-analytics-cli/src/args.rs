@@ -68,6 +68,13 @@ pub struct BacktestArgs {
     /// Rolling-origin windows used inside the ensemble.
     #[arg(long, default_value_t = 2)]
     pub windows: usize,
+    /// Models kept per series in the ensemble.
+    #[arg(long, default_value_t = 3)]
+    pub top_k: usize,
+    /// Weight (0..1) of the mean backtest score of similar series against the series' own
+    /// when choosing models.
+    #[arg(long, default_value_t = chainsync_analytics::engine::GROUP_SHARE)]
+    pub group_share: f64,
 }
 
 /// `--model` values.

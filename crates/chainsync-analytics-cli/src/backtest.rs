@@ -117,6 +117,8 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let cfg = EngineConfig {
         horizon: h,
         windows: args.windows,
+        top_k: args.top_k,
+        group_share: args.group_share,
         reconcile: false,
         ..EngineConfig::default()
     };

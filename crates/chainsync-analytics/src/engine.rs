@@ -64,6 +64,8 @@ pub struct EngineConfig {
     pub top_k: usize,
     /// Reconcile with store/category totals.
     pub reconcile: bool,
+    /// Weight of the group's mean backtest score against the series' own (0..=1).
+    pub group_share: f64,
 }
 
 impl Default for EngineConfig {
@@ -74,9 +76,13 @@ impl Default for EngineConfig {
             windows: 2,
             top_k: 3,
             reconcile: true,
+            group_share: GROUP_SHARE,
         }
     }
 }
+
+/// Default weight of group evidence in model choice (measured: docs/ai-models.md).
+pub const GROUP_SHARE: f64 = 0.0;
 
 /// Wall time per stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -113,6 +119,9 @@ pub struct SeriesOutcome {
     pub class: DemandClass,
     /// Models used and their weights.
     pub weights: Vec<Weight>,
+    /// The combination's forecasts on the backtest windows (window `i` ends `(i + 1)·horizon`
+    /// days before the end of the history); empty for a single model or a short series.
+    pub backtest: Vec<Vec<f64>>,
 }
 
 /// Result for a panel.
@@ -132,7 +141,19 @@ pub fn candidates(class: DemandClass) -> &'static [ModelName] {
     } else if class == DemandClass::Zero {
         &[SeasonalNaive]
     } else {
-        &[SeasonalNaive, Linear, Ets, Arima, Prophet, Global]
+        // The intermittent family stays in: on a smooth series TSB is simple exponential
+        // smoothing of the level, which wins on spiky series where weekly models chase noise.
+        &[
+            SeasonalNaive,
+            Linear,
+            Ets,
+            Arima,
+            Prophet,
+            Croston,
+            Sba,
+            Tsb,
+            Global,
+        ]
     }
 }
 
@@ -188,15 +209,16 @@ fn backtest_scores(
     globals: &Globals,
     horizon: usize,
     windows: usize,
-) -> Vec<(ModelName, f64)> {
+) -> Backtest {
     let cuts = window_cuts(series.len(), horizon, windows);
+    let mut out = Backtest::default();
     let Some(&earliest) = cuts.last() else {
-        return Vec::new();
+        return out;
     };
-    let mut out = Vec::new();
     for &name in models {
         let mut errors = WindowErrors::default();
         let mut complete = true;
+        let mut paths = Vec::with_capacity(cuts.len());
         for (i, &cut) in cuts.iter().enumerate() {
             let global = globals.per_window.get(i).and_then(Option::as_ref);
             let Some(model) = forecaster(name, global) else {
@@ -204,7 +226,10 @@ fn backtest_scores(
                 break;
             };
             match score_window(model.as_ref(), series, cut, horizon) {
-                Some(f) => errors.add(&series.y[cut..cut + horizon], &f),
+                Some(f) => {
+                    errors.add(&series.y[cut..cut + horizon], &f);
+                    paths.push(f);
+                }
                 None => {
                     complete = false;
                     break;
@@ -212,10 +237,85 @@ fn backtest_scores(
             }
         }
         if complete && let Some(score) = errors.score(&series.y[..earliest]) {
-            out.push((name, score));
+            out.scores.push((name, score));
+            out.paths.insert(name, paths);
         }
     }
     out
+}
+
+/// Backtest evidence of one series.
+#[derive(Debug, Default)]
+struct Backtest {
+    /// Score per model that could be scored on every window.
+    scores: Vec<(ModelName, f64)>,
+    /// Forecast per model and window (window `i` ends `(i + 1)·horizon` days before the end).
+    paths: BTreeMap<ModelName, Vec<Vec<f64>>>,
+}
+
+impl Backtest {
+    /// The weighted ensemble's forecast per window (empty without windows).
+    fn ensemble_paths(&self, weights: &[Weight]) -> Vec<Vec<f64>> {
+        let used: Vec<(&Vec<Vec<f64>>, f64)> = weights
+            .iter()
+            .filter_map(|w| self.paths.get(&w.model).map(|p| (p, w.weight)))
+            .collect();
+        let total: f64 = used.iter().map(|(_, w)| w).sum();
+        let Some((first, _)) = used.first() else {
+            return Vec::new();
+        };
+        (0..first.len())
+            .map(|i| {
+                (0..first[i].len())
+                    .map(|d| used.iter().map(|(p, w)| w * p[i][d]).sum::<f64>() / total)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Mean backtest score of each model over the series of a group (sporadic or not): the
+/// evidence of many similar series is steadier than two windows of one series.
+fn group_scores(
+    classes: &[DemandClass],
+    scores: &[Vec<(ModelName, f64)>],
+) -> BTreeMap<bool, BTreeMap<ModelName, f64>> {
+    let mut sums: BTreeMap<bool, BTreeMap<ModelName, (f64, usize)>> = BTreeMap::new();
+    for (class, own) in classes.iter().zip(scores) {
+        for &(m, s) in own {
+            let e = sums
+                .entry(class.is_sporadic())
+                .or_default()
+                .entry(m)
+                .or_default();
+            e.0 += s;
+            e.1 += 1;
+        }
+    }
+    sums.into_iter()
+        .map(|(g, ms)| {
+            (
+                g,
+                ms.into_iter()
+                    .map(|(m, (s, n))| (m, s / n as f64))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// `(1 − share)·own + share·group` for every model the series itself could be scored on.
+fn blend_scores(
+    own: &[(ModelName, f64)],
+    group: Option<&BTreeMap<ModelName, f64>>,
+    share: f64,
+) -> Vec<(ModelName, f64)> {
+    own.iter()
+        .map(|&(m, s)| {
+            let g = group.and_then(|g| g.get(&m)).copied().unwrap_or(s);
+            (m, (1.0 - share) * s + share * g)
+        })
+        .collect()
 }
 
 /// Fits `weights`' models on the full history and combines them; models that fail are
@@ -289,30 +389,47 @@ pub fn run_panel(
     timings.global_training = t.elapsed();
 
     let t = Instant::now();
-    let weights: Vec<Vec<Weight>> = panel
+    let backtests: Vec<Backtest> = panel
         .par_iter()
         .zip(&classes)
         .map(|(p, class)| {
-            let w = match method {
-                Method::Single(m) => vec![Weight {
-                    model: m,
-                    weight: 1.0,
-                }],
-                Method::Ensemble => {
-                    let scores = backtest_scores(
-                        &p.series,
-                        candidates(*class),
-                        &globals,
-                        cfg.horizon,
-                        cfg.windows,
-                    );
-                    inverse_error_weights(&scores, cfg.top_k)
-                }
+            let s = match method {
+                Method::Single(_) => Backtest::default(),
+                Method::Ensemble => backtest_scores(
+                    &p.series,
+                    candidates(*class),
+                    &globals,
+                    cfg.horizon,
+                    cfg.windows,
+                ),
             };
             tick();
-            w
+            s
         })
         .collect();
+    let weights: Vec<Vec<Weight>> = match method {
+        Method::Single(m) => vec![
+            vec![Weight {
+                model: m,
+                weight: 1.0
+            }];
+            panel.len()
+        ],
+        Method::Ensemble => {
+            let scores: Vec<Vec<(ModelName, f64)>> =
+                backtests.iter().map(|b| b.scores.clone()).collect();
+            let pooled = group_scores(&classes, &scores);
+            scores
+                .iter()
+                .zip(&classes)
+                .map(|(own, class)| {
+                    let blended =
+                        blend_scores(own, pooled.get(&class.is_sporadic()), cfg.group_share);
+                    inverse_error_weights(&blended, cfg.top_k)
+                })
+                .collect()
+        }
+    };
     timings.backtests = t.elapsed();
 
     let t = Instant::now();
@@ -326,12 +443,14 @@ pub fn run_panel(
         })
         .collect();
     let mut series = Vec::with_capacity(panel.len());
-    for (r, class) in finals.into_iter().zip(&classes) {
+    for ((r, class), bt) in finals.into_iter().zip(&classes).zip(&backtests) {
         let (forecast, weights) = r?;
+        let backtest = bt.ensemble_paths(&weights);
         series.push(SeriesOutcome {
             forecast,
             class: *class,
             weights,
+            backtest,
         });
     }
     timings.final_fits = t.elapsed();
@@ -364,11 +483,72 @@ fn aggregate(panel: &[PanelSeries], members: &[usize], end: NaiveDate) -> Series
 }
 
 /// Forecasts a total with the local-model ensemble.
-fn forecast_total(total: &Series, cfg: &EngineConfig) -> Result<Forecast, ForecastError> {
+fn forecast_total(
+    total: &Series,
+    cfg: &EngineConfig,
+) -> Result<(Forecast, Vec<Vec<f64>>), ForecastError> {
     let globals = Globals::default();
-    let scores = backtest_scores(total, &TOTAL_CANDIDATES, &globals, cfg.horizon, cfg.windows);
-    let weights = inverse_error_weights(&scores, cfg.top_k);
-    Ok(final_forecast(total, &weights, None, cfg)?.0)
+    let bt = backtest_scores(total, &TOTAL_CANDIDATES, &globals, cfg.horizon, cfg.windows);
+    let weights = inverse_error_weights(&bt.scores, cfg.top_k);
+    let (forecast, used) = final_forecast(total, &weights, None, cfg)?;
+    Ok((forecast, bt.ensemble_paths(&used)))
+}
+
+/// Shares of the group's own forecast tried when reconciling; 0 keeps the items' sum.
+const OWN_SHARES: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// Chooses how much the group's own forecast should move its total, by backtest, judged
+/// where it matters — on the items: for each share, the items' window forecasts are scaled
+/// to the blended total and their absolute errors, each divided by the item's naive scale
+/// (as MASE does), are summed; the smallest sum wins (ties: the smaller share). Without
+/// windows shared by the group and all its members, items are left as they are.
+fn own_share(
+    panel: &[PanelSeries],
+    members: &[usize],
+    own: &[Vec<f64>],
+    member_paths: &[&[Vec<f64>]],
+    horizon: usize,
+) -> f64 {
+    let windows = member_paths
+        .iter()
+        .map(|m| m.len())
+        .min()
+        .unwrap_or(0)
+        .min(own.len());
+    if windows == 0 {
+        return 0.0;
+    }
+    let scales: Vec<f64> = members
+        .iter()
+        .map(|&i| {
+            let y = &panel[i].series.y;
+            crate::metrics::naive_mae_scale(&y[..y.len() - windows * horizon], 7).unwrap_or(1.0)
+        })
+        .collect();
+    let mut best = (f64::INFINITY, 0.0);
+    for share in OWN_SHARES {
+        let mut err = 0.0;
+        for (w, own_path) in own.iter().enumerate().take(windows) {
+            for d in 0..horizon {
+                let bottom_up: f64 = member_paths.iter().map(|m| m[w][d]).sum();
+                let target = share * own_path[d].max(0.0) + (1.0 - share) * bottom_up;
+                let ratio = if bottom_up > 0.0 {
+                    target / bottom_up
+                } else {
+                    1.0
+                };
+                for ((&i, path), scale) in members.iter().zip(member_paths).zip(&scales) {
+                    let y = &panel[i].series.y;
+                    let actual = y[y.len() - (w + 1) * horizon + d];
+                    err += (ratio * path[w][d] - actual).abs() / scale;
+                }
+            }
+        }
+        if err < best.0 - 1e-9 {
+            best = (err, share);
+        }
+    }
+    best.1
 }
 
 fn groups_by(
@@ -405,14 +585,19 @@ pub fn reconcile_panel(
     if store_groups.is_empty() && category_groups.is_empty() {
         return Ok(());
     }
+    let out_paths: Vec<Vec<Vec<f64>>> = out.iter().map(|o| o.backtest.clone()).collect();
     let build = |groups: &[(Vec<usize>, NaiveDate)]| -> Result<Vec<Group>, ForecastError> {
         groups
             .par_iter()
             .map(|(members, end)| {
-                let total = forecast_total(&aggregate(panel, members, *end), cfg)?;
+                let series = aggregate(panel, members, *end);
+                let (total, own_paths) = forecast_total(&series, cfg)?;
+                let paths: Vec<&[Vec<f64>]> =
+                    members.iter().map(|&i| out_paths[i].as_slice()).collect();
                 Ok(Group {
                     members: members.clone(),
                     total: total.mean,
+                    own_share: own_share(panel, members, &own_paths, &paths, cfg.horizon),
                 })
             })
             .collect()
@@ -501,6 +686,55 @@ mod tests {
         }
     }
 
+    /// Two items whose last 14 days (two windows of 7) are known.
+    fn two_items() -> (Vec<PanelSeries>, Vec<Vec<Vec<f64>>>) {
+        let panel: Vec<PanelSeries> = (0..2)
+            .map(|i| PanelSeries {
+                id: i.to_string(),
+                store: Some("s".into()),
+                category: None,
+                series: weekly_pattern(70, 2.0, 40 + i),
+            })
+            .collect();
+        // Window w covers days 70 − 7(w+1) .. 70 − 7w.
+        let truth: Vec<Vec<Vec<f64>>> = panel
+            .iter()
+            .map(|p| {
+                (0..2)
+                    .map(|w| p.series.y[63 - 7 * w..70 - 7 * w].to_vec())
+                    .collect()
+            })
+            .collect();
+        (panel, truth)
+    }
+
+    #[test]
+    fn accurate_items_keep_their_forecasts() {
+        let (panel, truth) = two_items();
+        let own: Vec<Vec<f64>> = (0..2).map(|_| vec![500.0; 7]).collect();
+        let paths: Vec<&[Vec<f64>]> = truth.iter().map(Vec::as_slice).collect();
+        assert_eq!(own_share(&panel, &[0, 1], &own, &paths, 7), 0.0);
+    }
+
+    #[test]
+    fn a_better_total_pulls_biased_items() {
+        let (panel, truth) = two_items();
+        // Items forecast half of what sold; the store's own forecast is exact.
+        let halved: Vec<Vec<Vec<f64>>> = truth
+            .iter()
+            .map(|t| {
+                t.iter()
+                    .map(|w| w.iter().map(|v| v / 2.0).collect())
+                    .collect()
+            })
+            .collect();
+        let own: Vec<Vec<f64>> = (0..2)
+            .map(|w| (0..7).map(|d| truth[0][w][d] + truth[1][w][d]).collect())
+            .collect();
+        let paths: Vec<&[Vec<f64>]> = halved.iter().map(Vec::as_slice).collect();
+        assert_eq!(own_share(&panel, &[0, 1], &own, &paths, 7), 1.0);
+    }
+
     #[test]
     fn tiny_and_empty_histories_do_not_crash() {
         let p: Vec<PanelSeries> = [vec![3.0], vec![0.0; 14], (0..14).map(f64::from).collect()]
@@ -520,7 +754,7 @@ mod tests {
     }
 
     #[test]
-    fn reconciled_items_add_up_to_store_totals_halfway() {
+    fn reconciliation_keeps_the_scale_of_the_bottom_up_sum() {
         let p = panel();
         let cfg = EngineConfig {
             horizon: 7,

@@ -1,13 +1,14 @@
 //! Make item forecasts add up to their store and category totals.
 //!
 //! Method (documented in docs/ai-models.md):
-//! 1. For every group (a store, or a category across stores) and every day, the total
-//!    follows WLS with structural scaling (Athanasopoulos et al. 2017): with the group's own
-//!    forecast `S` and the sum of its items' forecasts `B`, the reconciled total is
-//!    `(S + B) / 2` — the least-squares compromise when the total's error variance is
-//!    taken as the number of items times an item's.
+//! 1. For every group (a store, or a category across stores) and every day, the reconciled
+//!    total is `w·S + (1 − w)·B`, with `S` the group's own forecast and `B` the sum of its
+//!    items' forecasts. The engine picks `w` per group from backtests (see
+//!    `engine::own_share`): `w = 0` is bottom-up (items untouched), `w = ½` is WLS with
+//!    structural scaling (Athanasopoulos et al. 2017) for a two-level tree, `w = 1` is
+//!    top-down.
 //! 2. Items are scaled in proportion to their own forecasts to meet those totals
-//!    (iterative proportional fitting, alternating stores and categories). Proportional
+//!    (iterative proportional fitting, alternating categories and stores). Proportional
 //!    scaling keeps zero forecasts at zero and never produces a negative one, which an
 //!    additive (OLS/MinT) adjustment would on mostly-zero items.
 //!
@@ -21,6 +22,8 @@ pub struct Group {
     pub members: Vec<usize>,
     /// The group's own forecast of its total, per day.
     pub total: Vec<f64>,
+    /// Weight `w` of the group's own forecast in the reconciled total (0..=1).
+    pub own_share: f64,
 }
 
 /// Ratios applied to each item and day, so callers can scale interval bounds alike.
@@ -32,7 +35,7 @@ fn targets(items: &[Vec<f64>], group: &Group) -> Vec<f64> {
     (0..group.total.len())
         .map(|d| {
             let bottom_up: f64 = group.members.iter().map(|&i| items[i][d]).sum();
-            (group.total[d].max(0.0) + bottom_up) / 2.0
+            group.own_share * group.total[d].max(0.0) + (1.0 - group.own_share) * bottom_up
         })
         .collect()
 }
@@ -109,6 +112,7 @@ mod tests {
         let store = Group {
             members: vec![0, 1, 2],
             total: vec![60.0],
+            own_share: 0.5,
         };
         let ratios = reconcile(&mut items, &[store], &[]);
         let sum: f64 = items.iter().map(|v| v[0]).sum();
@@ -119,6 +123,18 @@ mod tests {
     }
 
     #[test]
+    fn zero_own_share_leaves_items_alone() {
+        let mut items = vec![vec![10.0, 1.0], vec![30.0, 2.0]];
+        let store = Group {
+            members: vec![0, 1],
+            total: vec![100.0, 100.0],
+            own_share: 0.0,
+        };
+        reconcile(&mut items, &[store], &[]);
+        assert_eq!(items, vec![vec![10.0, 1.0], vec![30.0, 2.0]]);
+    }
+
+    #[test]
     fn stores_and_categories_both_add_up() {
         // Two stores × two categories.
         let mut items = vec![vec![10.0], vec![20.0], vec![30.0], vec![40.0]];
@@ -126,20 +142,24 @@ mod tests {
             Group {
                 members: vec![0, 1],
                 total: vec![40.0],
+                own_share: 0.5,
             },
             Group {
                 members: vec![2, 3],
                 total: vec![60.0],
+                own_share: 0.5,
             },
         ];
         let cats = [
             Group {
                 members: vec![0, 2],
                 total: vec![50.0],
+                own_share: 0.5,
             },
             Group {
                 members: vec![1, 3],
                 total: vec![50.0],
+                own_share: 0.5,
             },
         ];
         reconcile(&mut items, &stores, &cats);
