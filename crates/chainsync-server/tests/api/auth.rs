@@ -25,6 +25,7 @@ async fn login_returns_a_token_pair_and_me_describes_the_user(backend: Backend) 
     assert_eq!(reply.body["token_type"], "Bearer");
     assert_eq!(reply.body["expires_in"], 900);
     assert_eq!(reply.body["must_change_password"], false);
+    assert_eq!(reply.headers["cache-control"], "no-store");
     let caller = Caller {
         access: reply.body["access_token"].as_str().map(Into::into),
         refresh: None,
