@@ -302,7 +302,7 @@ async fn a_refresh_token_is_consumed_exactly_once_under_concurrency(backend: Tes
     let (db, _dir) = db(backend).await;
     let user_id = seeded_user(&db).await;
     let t = token(user_id, Uuid::now_v7(), "hash-1");
-    auth_store::insert_refresh_token(&mut *db.conn().await.unwrap(), &t)
+    auth_store::insert_refresh_token(&mut db.conn().await.unwrap(), &t)
         .await
         .unwrap();
 
@@ -323,7 +323,7 @@ async fn a_refresh_token_is_consumed_exactly_once_under_concurrency(backend: Tes
     }
 
     assert_eq!(winners, 1);
-    let stored = auth_store::find_refresh_token(&mut *db.conn().await.unwrap(), "hash-1")
+    let stored = auth_store::find_refresh_token(&mut db.conn().await.unwrap(), "hash-1")
         .await
         .unwrap()
         .unwrap();

@@ -542,14 +542,14 @@ async fn init_creates_the_first_admin_once(backend: Backend) {
         .await
         .unwrap();
     let user = chainsync_storage::users::find_by_email(
-        &mut *db.conn().await.unwrap(),
+        &mut db.conn().await.unwrap(),
         "owner@corner.example",
     )
     .await
     .unwrap()
     .unwrap();
     assert!(user.is_org_admin && !user.must_change_password);
-    let org = chainsync_storage::orgs::get(&mut *db.conn().await.unwrap(), user.org_id)
+    let org = chainsync_storage::orgs::get(&mut db.conn().await.unwrap(), user.org_id)
         .await
         .unwrap()
         .unwrap();
