@@ -137,7 +137,7 @@ pub struct PanelOutcome {
 pub fn candidates(class: DemandClass) -> &'static [ModelName] {
     use ModelName::*;
     if class.is_sporadic() {
-        &[SeasonalNaive, Croston, Sba, Tsb, Global]
+        &[Croston, Sba, Tsb, Global]
     } else if class == DemandClass::Zero {
         &[SeasonalNaive]
     } else {
@@ -494,6 +494,10 @@ fn forecast_total(
     Ok((forecast, bt.ensemble_paths(&used)))
 }
 
+/// Relative backtest gain a share must show over leaving the items alone (measured on the
+/// comparison datasets: below this, the chosen shares did not hold up on the holdout).
+const MIN_RECONCILE_GAIN: f64 = 0.05;
+
 /// Shares of the group's own forecast tried when reconciling; 0 keeps the items' sum.
 const OWN_SHARES: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
@@ -526,6 +530,7 @@ fn own_share(
         })
         .collect();
     let mut best = (f64::INFINITY, 0.0);
+    let mut untouched = f64::INFINITY;
     for share in OWN_SHARES {
         let mut err = 0.0;
         for (w, own_path) in own.iter().enumerate().take(windows) {
@@ -544,11 +549,19 @@ fn own_share(
                 }
             }
         }
+        if share == 0.0 {
+            untouched = err;
+        }
         if err < best.0 - 1e-9 {
             best = (err, share);
         }
     }
-    best.1
+    // Two windows are thin evidence: moving the items needs a clear gain.
+    if best.0 < untouched * (1.0 - MIN_RECONCILE_GAIN) {
+        best.1
+    } else {
+        0.0
+    }
 }
 
 fn groups_by(
