@@ -42,6 +42,7 @@ impl std::error::Error for CellError {}
 
 #[derive(Debug)]
 struct Row {
+    line: u64,
     date: NaiveDate,
     quantity: f64,
     features: Vec<f64>,
@@ -125,7 +126,6 @@ pub fn read_panel(
         .clone();
     let cols = columns(&headers, features).with_context(|| path.display().to_string())?;
     let mut by_id: BTreeMap<String, Raw> = BTreeMap::new();
-    let mut seen: BTreeMap<(String, NaiveDate), u64> = BTreeMap::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", path.display()))?;
         let line = record.position().map_or(0, |p| p.line());
@@ -156,15 +156,6 @@ pub fn read_panel(
                     .map_err(|e| anyhow::Error::new(e).context(path.display().to_string()))?,
             );
         }
-        if let Some(first) = seen.insert((id.clone(), date), line) {
-            let e = cell_error(
-                line,
-                cols.date,
-                &headers,
-                format!("duplicate of line {first} for series {id:?} on {date}"),
-            );
-            return Err(anyhow::Error::new(e).context(path.display().to_string()));
-        }
         let raw = by_id.entry(id).or_default();
         let text = |c: Option<usize>| {
             c.and_then(|c| record.get(c))
@@ -179,6 +170,7 @@ pub fn read_panel(
             raw.category = text(cols.category);
         }
         raw.rows.push(Row {
+            line,
             date,
             quantity,
             features: feats,
@@ -187,14 +179,37 @@ pub fn read_panel(
     if by_id.is_empty() {
         bail!("{}: no data rows", path.display());
     }
+    // Duplicates are found after reading, per series, by sorting on date: a map of every
+    // (series, date) seen would cost gigabytes on a 50-million-row history. The one reported
+    // is the first in file order, as a streaming check would.
+    let mut first_duplicate: Option<(u64, u64, &str, NaiveDate)> = None;
+    for (id, raw) in &mut by_id {
+        raw.rows.sort_by_key(|r| (r.date, r.line));
+        for pair in raw.rows.windows(2) {
+            if pair[0].date == pair[1].date
+                && first_duplicate.is_none_or(|(line, ..)| pair[1].line < line)
+            {
+                first_duplicate = Some((pair[1].line, pair[0].line, id.as_str(), pair[0].date));
+            }
+        }
+    }
+    if let Some((line, first, id, date)) = first_duplicate {
+        let e = cell_error(
+            line,
+            cols.date,
+            &headers,
+            format!("duplicate of line {first} for series {id:?} on {date}"),
+        );
+        return Err(anyhow::Error::new(e).context(path.display().to_string()));
+    }
     Ok(by_id
         .into_iter()
         .map(|(id, raw)| build(id, raw, features.len(), horizon))
         .collect())
 }
 
-fn build(id: String, mut raw: Raw, n_features: usize, horizon: usize) -> PanelSeries {
-    raw.rows.sort_by_key(|r| r.date);
+/// Builds a gap-free series from rows already sorted by date.
+fn build(id: String, raw: Raw, n_features: usize, horizon: usize) -> PanelSeries {
     let start = raw.rows[0].date;
     let end = raw.rows[raw.rows.len() - 1].date;
     let days = (end - start).num_days() as usize + 1;
