@@ -9,7 +9,10 @@ use proptest::prelude::*;
 
 /// 12 cases in CI (each runs the whole pipeline); `PROPTEST_CASES=500` for a deeper search.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12)
 }
 
 fn history() -> impl Strategy<Value = Vec<f64>> {
