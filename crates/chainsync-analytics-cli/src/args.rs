@@ -33,10 +33,14 @@ pub struct ForecastArgs {
     /// Central prediction interval, in percent.
     #[arg(long, default_value_t = 80.0)]
     pub level: f64,
-    /// Numeric columns to use as regressors (e.g. price,promo); their value on the last day
-    /// is carried over the forecast days.
+    /// Numeric columns to use as regressors (e.g. price,promo); over the forecast days each
+    /// keeps its last value unless `--future` gives it.
     #[arg(long, value_delimiter = ',')]
     pub features: Vec<String>,
+    /// CSV of planned feature values for forecast days (`series_id,date,<features>`), e.g. a
+    /// promotion calendar or holidays.
+    #[arg(long, requires = "features")]
+    pub future: Option<PathBuf>,
     /// Rolling-origin backtest windows per series (ensemble only).
     #[arg(long, default_value_t = 2)]
     pub windows: usize,

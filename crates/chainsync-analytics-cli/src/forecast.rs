@@ -23,7 +23,10 @@ pub fn run(args: &ForecastArgs) -> anyhow::Result<()> {
             args.level
         );
     }
-    let panel = read_panel(input, &args.features, horizon)?;
+    let mut panel = read_panel(input, &args.features, horizon)?;
+    if let Some(future) = &args.future {
+        crate::future::apply_future(future, &args.features, &mut panel)?;
+    }
     let cfg = EngineConfig {
         horizon,
         level: args.level,

@@ -83,7 +83,12 @@ fn columns(headers: &csv::StringRecord, features: &[String]) -> anyhow::Result<C
     })
 }
 
-fn cell_error(line: u64, column: usize, headers: &csv::StringRecord, message: String) -> CellError {
+pub(crate) fn cell_error(
+    line: u64,
+    column: usize,
+    headers: &csv::StringRecord,
+    message: String,
+) -> CellError {
     CellError {
         line,
         column: column + 1,
@@ -92,7 +97,7 @@ fn cell_error(line: u64, column: usize, headers: &csv::StringRecord, message: St
     }
 }
 
-fn number(
+pub(crate) fn number(
     record: &csv::StringRecord,
     line: u64,
     col: usize,

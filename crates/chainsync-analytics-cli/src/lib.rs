@@ -3,11 +3,12 @@
 //! model and the ensemble on a holdout.
 //!
 //! Reading guide: [`args`] (the command line), [`input`] (CSV validation and series
-//! building), [`output`] (atomic CSV writing), [`forecast`] and [`backtest`] (the two forms).
+//! building), [`future`] (future regressor values), [`output`] (atomic CSV writing), [`forecast`] and [`backtest`] (the two forms).
 
 pub mod args;
 pub mod backtest;
 pub mod forecast;
+pub mod future;
 pub mod input;
 pub mod output;
 mod progress;

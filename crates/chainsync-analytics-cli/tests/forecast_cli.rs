@@ -237,3 +237,62 @@ fn backtest_prints_every_model_and_level() {
         assert!(text.contains(needle), "{text}");
     }
 }
+
+/// History where a promotion (every 10th day) lifts sales by 30.
+fn promo_history(dir: &Path) -> PathBuf {
+    let mut s = String::from("series_id,date,quantity,promo\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    for t in 0..120u64 {
+        let date = start + chrono::Days::new(t);
+        let promo = u64::from(t % 10 == 0);
+        s += &format!("a,{date},{},{promo}\n", 20 + t % 7 + 30 * promo);
+    }
+    let path = dir.join("promo.csv");
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+#[test]
+fn future_promotions_lift_their_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = promo_history(dir.path());
+    // History ends 2024-04-29; plan a promotion on 2024-05-03 only.
+    let future = dir.path().join("future.csv");
+    std::fs::write(&future, "series_id,date,promo\na,2024-05-03,1\n").unwrap();
+    let output = dir.path().join("f.csv");
+    let f = future.to_str().unwrap();
+    run_forecast(
+        &input,
+        &output,
+        &["--model", "linear", "--features", "promo", "--future", f],
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(output).unwrap();
+    let value = |date: &str| -> f64 {
+        let line = text.lines().find(|l| l.contains(date)).unwrap();
+        line.split(',').nth(2).unwrap().parse().unwrap()
+    };
+    // Same weekday one week apart: only the planned day is promoted.
+    assert!(value("2024-05-03") > value("2024-05-10") + 20.0);
+}
+
+#[test]
+fn future_rows_inside_the_history_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = promo_history(dir.path());
+    let future = dir.path().join("future.csv");
+    std::fs::write(
+        &future,
+        "series_id,date,promo\na,2024-05-01,0\na,2024-04-29,1\n",
+    )
+    .unwrap();
+    let output = dir.path().join("f.csv");
+    let f = future.to_str().unwrap();
+    let err = run_forecast(&input, &output, &["--features", "promo", "--future", f]).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("line 3") && msg.contains("column 2 (date)"),
+        "{msg}"
+    );
+    assert!(!output.exists());
+}
