@@ -2,9 +2,10 @@
 //! politely when the database already has an organisation.
 
 use crate::security::passwords;
-use chainsync_domain::ids::{OrgId, UserId};
+use chainsync_domain::ids::{AuditId, OrgId, UserId};
 use chainsync_domain::money::Currency;
 use chainsync_domain::validation::{self, Email, NewPassword};
+use chainsync_storage::audit::{self, AuditRecord};
 use chainsync_storage::orgs::{self, OrgRecord};
 use chainsync_storage::users::{self, UserRecord};
 use chainsync_storage::{Db, now_ms};
@@ -86,6 +87,21 @@ pub async fn init(db: &Db, req: InitRequest) -> Result<(OrgId, UserId), InitErro
         .await
         .map_err(anyhow::Error::from)?;
     users::insert(&mut tx, &admin)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let entry = AuditRecord {
+        id: AuditId::new(),
+        org_id: Some(org.id),
+        at: now,
+        actor_user_id: None,
+        actor_label: Some("chainsync init".into()),
+        action: "org.initialised".into(),
+        target_type: Some("user".into()),
+        target_id: Some(admin.id.to_string()),
+        source_ip: None,
+        details: serde_json::json!({ "organisation": org.name, "admin_email": admin.email }),
+    };
+    audit::insert(&mut tx, &entry)
         .await
         .map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;

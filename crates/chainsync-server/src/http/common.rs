@@ -7,7 +7,7 @@ use chainsync_domain::ids::{AuditId, OrgId, UserId};
 use chainsync_storage::audit::AuditRecord;
 use chainsync_storage::now_ms;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::str::FromStr;
 use utoipa::IntoParams;
 
@@ -19,6 +19,7 @@ pub const MAX_LIMIT: u32 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -113,4 +114,28 @@ impl Auditor {
             details,
         }
     }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
+
+/// `{field: {"from": old, "to": new}}` for every top-level field that differs, except `skip`.
+pub fn diff(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    skip: &[&str],
+) -> serde_json::Map<String, serde_json::Value> {
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return Default::default();
+    };
+    a.iter()
+        .filter(|(k, v)| !skip.contains(&k.as_str()) && b.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), serde_json::json!({ "from": b.get(k), "to": v })))
+        .collect()
 }

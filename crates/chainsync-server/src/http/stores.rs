@@ -86,6 +86,7 @@ pub struct StoreList {
 #[into_params(parameter_in = Query)]
 pub struct StoreListParams {
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -130,14 +131,22 @@ async fn list_stores(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStoreRequest {
+    /// 1 to 16 of A-Z, 0-9, `-` (lower case is upper-cased).
+    #[schema(pattern = "^[A-Za-z0-9-]{1,16}$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub address: Option<String>,
     pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: String,
     pub tax_id: Option<String>,
-    /// Defaults to the organisation's currency.
+    /// ISO 4217; defaults to the organisation's currency.
+    #[schema(pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    #[schema(example = "Europe/Berlin")]
     pub timezone: String,
     /// Tax class → rate in basis points, e.g. `{"standard": 1900, "reduced": 700}`.
     pub tax_rates: BTreeMap<String, i64>,
@@ -278,14 +287,14 @@ async fn get_store(
 pub struct UpdateStoreRequest {
     pub code: Option<String>,
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::http::common::double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub address: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::http::common::double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub city: Option<Option<String>>,
     pub country: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::http::common::double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub tax_id: Option<Option<String>>,
     pub currency: Option<String>,
@@ -293,15 +302,6 @@ pub struct UpdateStoreRequest {
     pub tax_rates: Option<BTreeMap<String, i64>>,
     pub tax_inclusive: Option<bool>,
     pub active: Option<bool>,
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
 }
 
 /// Change a store (admins). Every changed field is recorded in the audit log.
@@ -358,7 +358,7 @@ async fn update_store(
     store.updated_at = now_ms();
     stores::update(&mut tx, &store).await.map_err(code_taken)?;
     let after = serde_json::to_value(StoreView::from(&store)).map_err(ApiError::internal)?;
-    let changes = diff(&before, &after);
+    let changes = crate::http::common::diff(&before, &after, &["updated_at"]);
     if !changes.is_empty() {
         let auditor = Auditor::for_session(&session, ip);
         audit::insert(
@@ -373,20 +373,6 @@ async fn update_store(
     }
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(Json(StoreView::from(&store)))
-}
-
-/// `{field: {"from": old, "to": new}}` for every field that differs (timestamps aside).
-fn diff(
-    before: &serde_json::Value,
-    after: &serde_json::Value,
-) -> serde_json::Map<String, serde_json::Value> {
-    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
-        return Default::default();
-    };
-    a.iter()
-        .filter(|(k, v)| k.as_str() != "updated_at" && b.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), json!({ "from": b.get(k), "to": v })))
-        .collect()
 }
 
 /// Deactivate a store (admins). Its history stays; it disappears from default lists.

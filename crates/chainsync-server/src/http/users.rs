@@ -124,7 +124,9 @@ async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(format = Email)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// Admins only.
     #[serde(default)]

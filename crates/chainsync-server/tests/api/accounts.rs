@@ -549,6 +549,24 @@ async fn init_creates_the_first_admin_once(backend: Backend) {
     .unwrap()
     .unwrap();
     assert!(user.is_org_admin && !user.must_change_password);
+    let filter = chainsync_storage::audit::AuditFilter {
+        action: Some("org.initialised".into()),
+        ..Default::default()
+    };
+    let rows = chainsync_storage::audit::list(
+        &mut db.conn().await.unwrap(),
+        user.org_id,
+        &filter,
+        None,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.items.len(), 1);
+    assert_eq!(
+        rows.items[0].target_id.as_deref(),
+        Some(user.id.to_string().as_str())
+    );
     let org = chainsync_storage::orgs::get(&mut db.conn().await.unwrap(), user.org_id)
         .await
         .unwrap()

@@ -1,0 +1,275 @@
+//! The `chainsync` binary as a newcomer and an operator use it: help, configuration layering,
+//! `init`, `migrate`, and `serve` seeding only an empty SQLite database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn chainsync() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chainsync"));
+    for var in [
+        "CHAINSYNC_DATABASE_URL",
+        "CHAINSYNC_DATA_DIR",
+        "CHAINSYNC_ADDR",
+        "CHAINSYNC_CONFIG",
+        "CHAINSYNC_NO_DEMO",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    let output = cmd.output().expect("run chainsync");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, text)
+}
+
+/// Starts `serve` and returns the child with the URL it printed.
+fn serve(args: &[&str]) -> (Child, String, String) {
+    let mut child = chainsync()
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.strip_prefix("ChainSync is running at ") {
+            let url = rest.split_whitespace().next().expect("url").to_owned();
+            return (child, url, printed);
+        }
+        assert!(Instant::now() < deadline, "serve did not start: {printed}");
+    }
+    let _ = child.kill();
+    panic!("serve exited early: {printed}");
+}
+
+#[test]
+fn help_lists_every_command() {
+    let (output, text) = run(chainsync().arg("--help"));
+    assert!(output.status.success());
+    for command in [
+        "serve",
+        "init",
+        "migrate",
+        "seed-demo",
+        "forecast",
+        "--addr",
+        "--data-dir",
+        "--database-url",
+        "--no-demo",
+    ] {
+        assert!(text.contains(command), "--help lacks {command}: {text}");
+    }
+}
+
+#[test]
+fn init_creates_an_organisation_once_and_migrate_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let init = || {
+        run(chainsync()
+            .args([
+                "init",
+                "--org",
+                "Corner Shops",
+                "--admin-email",
+                "owner@corner.example",
+                "--data-dir",
+                data,
+            ])
+            .env("CHAINSYNC_ADMIN_PASSWORD", "a long enough password"))
+    };
+
+    let (first, first_text) = init();
+    let (second, second_text) = init();
+    let (migrate, migrate_text) = run(chainsync().args(["migrate", "--data-dir", data]));
+
+    assert!(first.status.success(), "{first_text}");
+    assert!(
+        first_text.contains("Created organisation \"Corner Shops\""),
+        "{first_text}"
+    );
+    assert!(
+        second.status.success(),
+        "a polite refusal is not an error: {second_text}"
+    );
+    assert!(
+        second_text.contains("already has an organisation"),
+        "{second_text}"
+    );
+    assert!(
+        migrate.status.success() && migrate_text.contains("up to date (sqlite)"),
+        "{migrate_text}"
+    );
+}
+
+#[test]
+fn a_weak_init_password_is_refused_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (weak, text) = run(chainsync()
+        .args([
+            "init",
+            "--org",
+            "Corner Shops",
+            "--admin-email",
+            "owner@corner.example",
+            "--data-dir",
+            data,
+        ])
+        .env("CHAINSYNC_ADMIN_PASSWORD", "short"));
+    assert!(!weak.status.success());
+    assert!(text.contains("password"), "{text}");
+    let (retry, retry_text) = run(chainsync()
+        .args([
+            "init",
+            "--org",
+            "Corner Shops",
+            "--admin-email",
+            "owner@corner.example",
+            "--data-dir",
+            data,
+        ])
+        .env("CHAINSYNC_ADMIN_PASSWORD", "a long enough password"));
+    assert!(
+        retry.status.success() && retry_text.contains("Created organisation"),
+        "{retry_text}"
+    );
+}
+
+#[test]
+fn an_unknown_config_key_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("chainsync.toml");
+    std::fs::write(&config, "adress = \"127.0.0.1:1\"\n").unwrap();
+    let (output, text) = run(chainsync().args(["migrate", "--config", config.to_str().unwrap()]));
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("unknown field `adress`"), "{text}");
+}
+
+#[test]
+fn flags_beat_environment_which_beats_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file_dir, env_dir, flag_dir) = (
+        dir.path().join("file"),
+        dir.path().join("env"),
+        dir.path().join("flag"),
+    );
+    let config = dir.path().join("chainsync.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\nno_demo = true\n",
+            file_dir.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+
+    let (from_file, t1) = run(chainsync().args(["migrate", "--config", config.to_str().unwrap()]));
+    let (from_env, t2) = run(chainsync()
+        .args(["migrate", "--config", config.to_str().unwrap()])
+        .env("CHAINSYNC_DATA_DIR", &env_dir));
+    let (from_flag, t3) = run(chainsync()
+        .args([
+            "migrate",
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+            flag_dir.to_str().unwrap(),
+        ])
+        .env("CHAINSYNC_DATA_DIR", &env_dir));
+
+    assert!(
+        from_file.status.success() && from_env.status.success() && from_flag.status.success(),
+        "{t1}{t2}{t3}"
+    );
+    assert!(file_dir.join("chainsync.db").exists());
+    assert!(env_dir.join("chainsync.db").exists());
+    assert!(flag_dir.join("chainsync.db").exists());
+}
+
+#[test]
+fn serve_seeds_an_empty_sqlite_database_and_prints_the_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, printed) = serve(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        printed.contains("admin@demo.local") && printed.contains("chainsync-demo"),
+        "{printed}"
+    );
+    assert!(printed.contains("cashier2.mad@demo.local"), "{printed}");
+    assert!(!printed.contains("WARNING"), "loopback: no demo warning");
+}
+
+#[test]
+fn serve_beyond_loopback_with_demo_accounts_warns_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (seed, text) = run(chainsync().args(["seed-demo", "--data-dir", data]));
+    assert!(seed.status.success(), "{text}");
+    let mut child = chainsync()
+        .args(["serve", "--data-dir", data, "--addr", "0.0.0.0:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines().take(40) {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        if line.contains("WARNING: demo accounts") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.contains("WARNING: demo accounts"), "{seen}");
+}
+
+#[test]
+fn serve_never_seeds_postgresql() {
+    let Some(admin_url) = chainsync_storage::testing::postgres_url() else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let url = runtime.block_on(chainsync_storage::testing::fresh_postgres_database(
+        &admin_url,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _url, printed) = serve(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!printed.contains("admin@demo.local"), "{printed}");
+    assert!(
+        printed.contains("chainsync init"),
+        "it says how to start: {printed}"
+    );
+}
