@@ -64,6 +64,18 @@ id_type!(
     /// One entry of the audit log.
     AuditId
 );
+id_type!(
+    /// A product (or a variant of one).
+    ProductId
+);
+id_type!(
+    /// A product category.
+    CategoryId
+);
+id_type!(
+    /// A supplier.
+    SupplierId
+);
 
 #[cfg(test)]
 mod tests {

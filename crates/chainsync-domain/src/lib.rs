@@ -8,10 +8,12 @@
 //! - [`money`]: integer minor units with an ISO 4217 currency beside them.
 //! - [`validation`]: newtypes that validate in `parse` (email, password, store code, ...).
 //! - [`access`]: roles and the rules of who may do what.
+//! - [`catalog`]: SKUs, barcodes, prices, search terms.
 //! - [`error`]: the validation error every layer maps to a field-naming 422.
 //! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
 
 pub mod access;
+pub mod catalog;
 pub mod error;
 pub mod ids;
 pub mod money;

@@ -1,7 +1,7 @@
 //! ChainSync's storage: one implementation of every query, run on SQLite (the embedded
 //! default, WAL mode) or PostgreSQL (for several server processes).
 //!
-//! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`],
+//! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`], [`catalog`],
 //! [`users`], [`auth`], [`audit`]) holds the queries, as free functions taking a connection so
 //! callers can compose them inside one transaction (a change and its audit row commit
 //! together). Each backend owns its dialect's migrations (`migrations/sqlite`,
@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 mod db;
 mod error;
 pub mod orgs;

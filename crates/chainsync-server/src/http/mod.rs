@@ -5,7 +5,8 @@
 //! 3. [`session`]: bearer-token authentication; the user is loaded fresh on each request.
 //! 4. [`common`]: pagination, time formatting, audit rows.
 //! 5. One module per resource, each exposing `router()`: [`auth`], [`stores`], [`users`],
-//!    [`audit`], and [`ops`] (health, readiness, metrics).
+//!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), and [`ops`]
+//!    (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
 //!
@@ -14,6 +15,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod common;
 pub mod error;
 pub mod extract;
@@ -48,6 +50,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(stores::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(catalog::router())
 }
 
 /// The whole HTTP application.

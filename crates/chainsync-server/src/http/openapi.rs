@@ -21,6 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "stores", description = "Stores of the organisation"),
         (name = "users", description = "Staff accounts and store roles"),
         (name = "audit", description = "Audit log"),
+        (name = "catalog", description = "Products, categories, suppliers and store prices"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

@@ -5,7 +5,9 @@
 //!
 //! Callers: anonymous; `cashier1.ber` (cashier in BER); `manager.ber`; the demo admin; and the
 //! admin of another organisation, for whom every demo resource must be 404.
-//! Targets: the BER store, and `cashier2.ber` (a cashier `manager.ber` manages).
+//! Targets: the BER store, `cashier2.ber` (a cashier `manager.ber` manages), and a catalog
+//! fixture made by the demo admin: a category, a supplier, a product with a barcode, and a BER
+//! price override for it.
 
 use crate::support::on_both_backends;
 use crate::support::{Backend, Caller, PASSWORD, TestApp, spawn};
@@ -35,6 +37,8 @@ const WHO: [Who; 5] = [
 struct Row {
     method: Method,
     path: &'static str,
+    /// `{store_id}` is PAR (a store the BER manager does not run) instead of BER.
+    par: bool,
     body: fn(&Ids) -> Option<Value>,
     /// Expected status for [anonymous, cashier, manager, other-org admin, admin].
     expect: [u16; 5],
@@ -45,6 +49,37 @@ struct Ids {
     par: String,
     target: String,
     unique: String,
+    category: String,
+    supplier: String,
+    product: String,
+}
+
+const BARCODE: &str = "4006381333931";
+
+/// The catalog fixture, made by the demo admin: (category, supplier, product) ids.
+async fn catalog_fixture(app: &TestApp, ber: &str) -> (String, String, String) {
+    let admin = app.login("admin@demo.local").await;
+    let id =
+        |reply: crate::support::Reply| reply.body["id"].as_str().expect("fixture id").to_owned();
+    let category = id(app
+        .post(&admin, "/api/categories", json!({ "name": "Dairy" }))
+        .await);
+    let supplier = id(app
+        .post(&admin, "/api/suppliers", json!({ "name": "Molkerei Nord" }))
+        .await);
+    let product = id(app
+        .post(&admin, "/api/products", json!({ "sku": "MILK", "name": "Milk", "price_minor": 119, "tax_class": "reduced", "category_id": category, "supplier_id": supplier, "barcodes": [BARCODE] }))
+        .await);
+    let set = app
+        .call(
+            &admin,
+            Method::PUT,
+            &format!("/api/stores/{ber}/price-overrides/{product}"),
+            Some(json!({ "price_minor": 129 })),
+        )
+        .await;
+    assert_eq!(set.status.as_u16(), 200, "fixture: {:?}", set.body);
+    (category, supplier, product)
 }
 
 fn none(_: &Ids) -> Option<Value> {
@@ -61,48 +96,56 @@ fn table() -> Vec<Row> {
         Row {
             method: M::GET,
             path: "/healthz",
+            par: false,
             body: none,
             expect: [200, 200, 200, 200, 200],
         },
         Row {
             method: M::GET,
             path: "/readyz",
+            par: false,
             body: none,
             expect: [200, 200, 200, 200, 200],
         },
         Row {
             method: M::GET,
             path: "/metrics",
+            par: false,
             body: none,
             expect: [200, 200, 200, 200, 200],
         },
         Row {
             method: M::POST,
             path: "/api/auth/login",
+            par: false,
             body: |_| Some(json!({ "email": "cashier2.ber@demo.local", "password": PASSWORD })),
             expect: [200, 200, 200, 200, 200],
         },
         Row {
             method: M::POST,
             path: "/api/auth/refresh",
+            par: false,
             body: |_| Some(json!({ "refresh_token": "not-a-token" })),
             expect: [401, 401, 401, 401, 401],
         },
         Row {
             method: M::POST,
             path: "/api/auth/logout",
+            par: false,
             body: empty,
             expect: [401, 204, 204, 204, 204],
         },
         Row {
             method: M::GET,
             path: "/api/auth/me",
+            par: false,
             body: none,
             expect: [401, 200, 200, 200, 200],
         },
         Row {
             method: M::POST,
             path: "/api/auth/password",
+            par: false,
             body: |_| {
                 Some(
                     json!({ "current_password": PASSWORD, "new_password": "a brand new password" }),
@@ -113,12 +156,14 @@ fn table() -> Vec<Row> {
         Row {
             method: M::GET,
             path: "/api/stores",
+            par: false,
             body: none,
             expect: [401, 200, 200, 200, 200],
         },
         Row {
             method: M::POST,
             path: "/api/stores",
+            par: false,
             body: |ids| {
                 Some(
                     json!({ "code": ids.unique, "name": "New", "country": "DE", "timezone": "Europe/Berlin", "tax_rates": { "standard": 1900 } }),
@@ -129,30 +174,35 @@ fn table() -> Vec<Row> {
         Row {
             method: M::GET,
             path: "/api/stores/{store_id}",
+            par: false,
             body: none,
             expect: [401, 200, 200, 404, 200],
         },
         Row {
             method: M::PATCH,
             path: "/api/stores/{store_id}",
+            par: false,
             body: |_| Some(json!({ "name": "Renamed" })),
             expect: [401, 403, 403, 404, 200],
         },
         Row {
             method: M::DELETE,
             path: "/api/stores/{store_id}",
+            par: false,
             body: none,
             expect: [401, 403, 403, 404, 204],
         },
         Row {
             method: M::GET,
             path: "/api/users",
+            par: false,
             body: none,
             expect: [401, 403, 200, 200, 200],
         },
         Row {
             method: M::POST,
             path: "/api/users",
+            par: false,
             body: |ids| {
                 Some(
                     json!({ "email": format!("{}@demo.local", ids.unique.to_lowercase()), "display_name": "New", "memberships": [{ "store_id": ids.ber, "role": "cashier" }] }),
@@ -164,30 +214,35 @@ fn table() -> Vec<Row> {
         Row {
             method: M::GET,
             path: "/api/users/{user_id}",
+            par: false,
             body: none,
             expect: [401, 403, 200, 404, 200],
         },
         Row {
             method: M::PATCH,
             path: "/api/users/{user_id}",
+            par: false,
             body: |_| Some(json!({ "display_name": "Renamed" })),
             expect: [401, 403, 200, 404, 200],
         },
         Row {
             method: M::DELETE,
             path: "/api/users/{user_id}",
+            par: false,
             body: none,
             expect: [401, 403, 204, 404, 204],
         },
         Row {
             method: M::POST,
             path: "/api/users/{user_id}/reset-password",
+            par: false,
             body: none,
             expect: [401, 403, 200, 404, 200],
         },
         Row {
             method: M::PUT,
             path: "/api/users/{user_id}/memberships/{store_id}",
+            par: true,
             body: |_| Some(json!({ "role": "cashier" })),
             // {store_id} is PAR here: the BER manager does not run it.
             expect: [401, 403, 403, 404, 200],
@@ -195,14 +250,163 @@ fn table() -> Vec<Row> {
         Row {
             method: M::DELETE,
             path: "/api/users/{user_id}/memberships/{store_id}",
+            par: false,
             body: none,
             expect: [401, 403, 204, 404, 204],
         },
         Row {
             method: M::GET,
             path: "/api/audit",
+            par: false,
             body: none,
             expect: [401, 403, 403, 200, 200],
+        },
+        // Catalog: everyone reads products and categories; admins and managers read suppliers
+        // and price history; admins change the catalog; store managers set their store's prices.
+        Row {
+            method: M::GET,
+            path: "/api/products",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/products",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "sku": ids.unique, "name": "New", "price_minor": 100, "tax_class": "standard" }),
+                )
+            },
+            // The other organisation has no stores, so every tax class is acceptable there.
+            expect: [401, 403, 403, 201, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/products/{product_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PATCH,
+            path: "/api/products/{product_id}",
+            par: false,
+            body: |_| Some(json!({ "price_minor": 139 })),
+            expect: [401, 403, 403, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/products/{product_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 403, 404, 204],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/products/by-barcode/{barcode}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/products/{product_id}/price-history",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/categories",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/categories",
+            par: false,
+            body: |ids| Some(json!({ "name": ids.unique })),
+            expect: [401, 403, 403, 201, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/categories/{category_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PATCH,
+            path: "/api/categories/{category_id}",
+            par: false,
+            body: |_| Some(json!({ "name": "Milk & more" })),
+            expect: [401, 403, 403, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/categories/{category_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 403, 404, 204],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/suppliers",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 200, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/suppliers",
+            par: false,
+            body: |ids| Some(json!({ "name": ids.unique })),
+            expect: [401, 403, 403, 201, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/suppliers/{supplier_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::PATCH,
+            path: "/api/suppliers/{supplier_id}",
+            par: false,
+            body: |_| Some(json!({ "phone": "+49 30 1234" })),
+            expect: [401, 403, 403, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/suppliers/{supplier_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 403, 404, 204],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/price-overrides",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/stores/{store_id}/price-overrides/{product_id}",
+            par: false,
+            body: |_| Some(json!({ "price_minor": 135 })),
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/stores/{store_id}/price-overrides/{product_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 204, 404, 204],
         },
     ]
 }
@@ -251,21 +455,26 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
     for row in &rows {
         for (i, who) in WHO.iter().enumerate() {
             let app = spawn(backend).await;
+            let ber = app.store_id("BER").await;
+            let (category, supplier, product) = catalog_fixture(&app, &ber).await;
             let ids = Ids {
-                ber: app.store_id("BER").await,
                 par: app.store_id("PAR").await,
+                ber,
                 target: app.user_id("cashier2.ber@demo.local").await,
                 unique: format!("T{i}"),
+                category,
+                supplier,
+                product,
             };
-            let store = if row.method == Method::PUT {
-                &ids.par
-            } else {
-                &ids.ber
-            };
+            let store = if row.par { &ids.par } else { &ids.ber };
             let path = row
                 .path
                 .replace("{store_id}", store)
-                .replace("{user_id}", &ids.target);
+                .replace("{user_id}", &ids.target)
+                .replace("{product_id}", &ids.product)
+                .replace("{category_id}", &ids.category)
+                .replace("{supplier_id}", &ids.supplier)
+                .replace("{barcode}", BARCODE);
             let as_who = caller(&app, *who).await;
             let reply = app
                 .call(&as_who, row.method.clone(), &path, (row.body)(&ids))

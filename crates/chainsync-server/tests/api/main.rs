@@ -7,4 +7,5 @@ mod access;
 mod accounts;
 mod auth;
 mod bad_input;
+mod catalog;
 mod spec;

@@ -1,0 +1,618 @@
+//! The catalog: categories, suppliers, products with their barcodes and search terms, store
+//! price overrides and price history. Every query is scoped by organisation.
+//!
+//! Invariants: a product's `product_search_terms` rows are rewritten in the same transaction as
+//! the product (see [`write_product`]); barcodes are unique per organisation.
+
+use crate::error::corrupt;
+use crate::sql::{Arg, Sql};
+use crate::{Conn, Page, StorageResult};
+use chainsync_domain::ids::{CategoryId, OrgId, ProductId, StoreId, SupplierId, UserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use uuid::Uuid;
+
+fn parse_opt<T: std::str::FromStr>(value: Option<String>) -> StorageResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    value.map(|v| v.parse::<T>().map_err(corrupt)).transpose()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Categories and suppliers
+
+#[derive(Debug, Clone)]
+pub struct CategoryRecord {
+    pub id: CategoryId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub parent_id: Option<CategoryId>,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn category_from_row(row: &AnyRow) -> StorageResult<CategoryRecord> {
+    Ok(CategoryRecord {
+        id: row.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+        org_id: row
+            .try_get::<String, _>("org_id")?
+            .parse()
+            .map_err(corrupt)?,
+        name: row.try_get("name")?,
+        parent_id: parse_opt(row.try_get("parent_id")?)?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts or (same id) updates a category.
+pub async fn save_category(conn: &mut Conn, c: &CategoryRecord) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO categories (id, org_id, name, parent_id, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET \
+         name = excluded.name, parent_id = excluded.parent_id, active = excluded.active, updated_at = excluded.updated_at",
+    )
+    .bind(c.id.to_string())
+    .bind(c.org_id.to_string())
+    .bind(&c.name)
+    .bind(c.parent_id.map(|p| p.to_string()))
+    .bind(i64::from(c.active))
+    .bind(c.created_at)
+    .bind(c.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_category(
+    conn: &mut Conn,
+    org: OrgId,
+    id: CategoryId,
+) -> StorageResult<Option<CategoryRecord>> {
+    let row = sqlx::query("SELECT * FROM categories WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(category_from_row).transpose()
+}
+
+pub async fn list_categories(
+    conn: &mut Conn,
+    org: OrgId,
+    include_inactive: bool,
+    cursor: Option<CategoryId>,
+    limit: u32,
+) -> StorageResult<Page<CategoryRecord>> {
+    let mut sql = Sql::new("SELECT * FROM categories WHERE org_id = ");
+    sql.bind(Arg::Text(org.to_string()));
+    if !include_inactive {
+        sql.push(" AND active = 1");
+    }
+    if let Some(c) = cursor {
+        sql.push(" AND id > ").bind(Arg::Text(c.to_string()));
+    }
+    sql.push(" ORDER BY id LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(category_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |c| c.id.to_string()))
+}
+
+#[derive(Debug, Clone)]
+pub struct SupplierRecord {
+    pub id: SupplierId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn supplier_from_row(row: &AnyRow) -> StorageResult<SupplierRecord> {
+    Ok(SupplierRecord {
+        id: row.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+        org_id: row
+            .try_get::<String, _>("org_id")?
+            .parse()
+            .map_err(corrupt)?,
+        name: row.try_get("name")?,
+        contact_name: row.try_get("contact_name")?,
+        email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts or (same id) updates a supplier.
+pub async fn save_supplier(conn: &mut Conn, s: &SupplierRecord) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO suppliers (id, org_id, name, contact_name, email, phone, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET \
+         name = excluded.name, contact_name = excluded.contact_name, email = excluded.email, \
+         phone = excluded.phone, active = excluded.active, updated_at = excluded.updated_at",
+    )
+    .bind(s.id.to_string())
+    .bind(s.org_id.to_string())
+    .bind(&s.name)
+    .bind(s.contact_name.clone())
+    .bind(s.email.clone())
+    .bind(s.phone.clone())
+    .bind(i64::from(s.active))
+    .bind(s.created_at)
+    .bind(s.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_supplier(
+    conn: &mut Conn,
+    org: OrgId,
+    id: SupplierId,
+) -> StorageResult<Option<SupplierRecord>> {
+    let row = sqlx::query("SELECT * FROM suppliers WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(supplier_from_row).transpose()
+}
+
+pub async fn list_suppliers(
+    conn: &mut Conn,
+    org: OrgId,
+    include_inactive: bool,
+    cursor: Option<SupplierId>,
+    limit: u32,
+) -> StorageResult<Page<SupplierRecord>> {
+    let mut sql = Sql::new("SELECT * FROM suppliers WHERE org_id = ");
+    sql.bind(Arg::Text(org.to_string()));
+    if !include_inactive {
+        sql.push(" AND active = 1");
+    }
+    if let Some(c) = cursor {
+        sql.push(" AND id > ").bind(Arg::Text(c.to_string()));
+    }
+    sql.push(" ORDER BY id LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(supplier_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |s| s.id.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Products
+
+#[derive(Debug, Clone)]
+pub struct ProductRecord {
+    pub id: ProductId,
+    pub org_id: OrgId,
+    pub sku: String,
+    pub name: String,
+    pub category_id: Option<CategoryId>,
+    pub supplier_id: Option<SupplierId>,
+    pub brand: Option<String>,
+    /// `each` or `weighed`.
+    pub unit: String,
+    pub price_minor: i64,
+    pub cost_minor: i64,
+    pub tax_class: String,
+    /// The product this one is a variant of.
+    pub parent_id: Option<ProductId>,
+    /// What distinguishes the variant (`{"size": "M", "colour": "red"}`).
+    pub variant_attributes: BTreeMap<String, String>,
+    pub active: bool,
+    pub barcodes: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn product_from_row(row: &AnyRow) -> StorageResult<ProductRecord> {
+    let attributes: String = row.try_get("variant_attributes")?;
+    Ok(ProductRecord {
+        id: row.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+        org_id: row
+            .try_get::<String, _>("org_id")?
+            .parse()
+            .map_err(corrupt)?,
+        sku: row.try_get("sku")?,
+        name: row.try_get("name")?,
+        category_id: parse_opt(row.try_get("category_id")?)?,
+        supplier_id: parse_opt(row.try_get("supplier_id")?)?,
+        brand: row.try_get("brand")?,
+        unit: row.try_get("unit")?,
+        price_minor: row.try_get("price_minor")?,
+        cost_minor: row.try_get("cost_minor")?,
+        tax_class: row.try_get("tax_class")?,
+        parent_id: parse_opt(row.try_get("parent_id")?)?,
+        variant_attributes: serde_json::from_str(&attributes).map_err(corrupt)?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        barcodes: Vec::new(),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts or (same id) updates a product, replacing its barcodes and search terms.
+pub async fn write_product(
+    conn: &mut Conn,
+    p: &ProductRecord,
+    terms: &BTreeSet<String>,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO products (id, org_id, sku, name, category_id, supplier_id, brand, unit, price_minor, \
+         cost_minor, tax_class, parent_id, variant_attributes, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name, \
+         category_id = excluded.category_id, supplier_id = excluded.supplier_id, brand = excluded.brand, \
+         unit = excluded.unit, price_minor = excluded.price_minor, cost_minor = excluded.cost_minor, \
+         tax_class = excluded.tax_class, parent_id = excluded.parent_id, \
+         variant_attributes = excluded.variant_attributes, active = excluded.active, updated_at = excluded.updated_at",
+    )
+    .bind(p.id.to_string())
+    .bind(p.org_id.to_string())
+    .bind(&p.sku)
+    .bind(&p.name)
+    .bind(p.category_id.map(|c| c.to_string()))
+    .bind(p.supplier_id.map(|s| s.to_string()))
+    .bind(p.brand.clone())
+    .bind(&p.unit)
+    .bind(p.price_minor)
+    .bind(p.cost_minor)
+    .bind(&p.tax_class)
+    .bind(p.parent_id.map(|x| x.to_string()))
+    .bind(serde_json::to_string(&p.variant_attributes).map_err(corrupt)?)
+    .bind(i64::from(p.active))
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(&mut *conn)
+    .await?;
+
+    let id = p.id.to_string();
+    let org = p.org_id.to_string();
+    sqlx::query("DELETE FROM product_barcodes WHERE product_id = $1")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for code in &p.barcodes {
+        sqlx::query(
+            "INSERT INTO product_barcodes (org_id, barcode, product_id) VALUES ($1, $2, $3)",
+        )
+        .bind(&org)
+        .bind(code)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM product_search_terms WHERE product_id = $1")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for term in terms {
+        sqlx::query(
+            "INSERT INTO product_search_terms (org_id, term, product_id) VALUES ($1, $2, $3)",
+        )
+        .bind(&org)
+        .bind(term)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn attach_barcodes(conn: &mut Conn, products: &mut [ProductRecord]) -> StorageResult<()> {
+    if products.is_empty() {
+        return Ok(());
+    }
+    let mut sql =
+        Sql::new("SELECT product_id, barcode FROM product_barcodes WHERE product_id IN (");
+    sql.bind_list(products.iter().map(|p| p.id.to_string()))
+        .push(") ORDER BY barcode");
+    let mut by_product: HashMap<String, Vec<String>> = HashMap::new();
+    for row in sql.build().fetch_all(conn).await? {
+        by_product
+            .entry(row.try_get("product_id")?)
+            .or_default()
+            .push(row.try_get("barcode")?);
+    }
+    for p in products {
+        p.barcodes = by_product.remove(&p.id.to_string()).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub async fn get_product(
+    conn: &mut Conn,
+    org: OrgId,
+    id: ProductId,
+) -> StorageResult<Option<ProductRecord>> {
+    let row = sqlx::query("SELECT * FROM products WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(mut product) = row.as_ref().map(product_from_row).transpose()? else {
+        return Ok(None);
+    };
+    attach_barcodes(conn, std::slice::from_mut(&mut product)).await?;
+    Ok(Some(product))
+}
+
+/// The product with exactly this barcode.
+pub async fn product_by_barcode(
+    conn: &mut Conn,
+    org: OrgId,
+    barcode: &str,
+) -> StorageResult<Option<ProductRecord>> {
+    let row =
+        sqlx::query("SELECT product_id FROM product_barcodes WHERE org_id = $1 AND barcode = $2")
+            .bind(org.to_string())
+            .bind(barcode)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match row {
+        Some(row) => {
+            get_product(
+                conn,
+                org,
+                row.try_get::<String, _>("product_id")?
+                    .parse()
+                    .map_err(corrupt)?,
+            )
+            .await
+        }
+        None => Ok(None),
+    }
+}
+
+/// Which product owns a barcode (for conflict messages).
+pub async fn barcode_owner(
+    conn: &mut Conn,
+    org: OrgId,
+    barcode: &str,
+) -> StorageResult<Option<ProductId>> {
+    let row =
+        sqlx::query("SELECT product_id FROM product_barcodes WHERE org_id = $1 AND barcode = $2")
+            .bind(org.to_string())
+            .bind(barcode)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|r| {
+        r.try_get::<String, _>("product_id")?
+            .parse()
+            .map_err(corrupt)
+    })
+    .transpose()
+}
+
+/// Filters of [`search_products`].
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    /// Every word must prefix one of the product's terms (see `chainsync_domain::catalog`).
+    pub words: Vec<String>,
+    pub category_id: Option<CategoryId>,
+    pub parent_id: Option<ProductId>,
+    pub include_inactive: bool,
+}
+
+/// Products in name order (then id), `limit` per page, after `cursor` (a product id).
+pub async fn search_products(
+    conn: &mut Conn,
+    org: OrgId,
+    query: &ProductQuery,
+    cursor: Option<ProductId>,
+    limit: u32,
+) -> StorageResult<Page<ProductRecord>> {
+    let org_text = org.to_string();
+    let mut sql = Sql::new("SELECT p.* FROM products p WHERE p.org_id = ");
+    sql.bind(Arg::Text(org_text.clone()));
+    if !query.include_inactive {
+        sql.push(" AND p.active = 1");
+    }
+    if let Some(category) = query.category_id {
+        sql.push(" AND p.category_id = ")
+            .bind(Arg::Text(category.to_string()));
+    }
+    if let Some(parent) = query.parent_id {
+        sql.push(" AND p.parent_id = ")
+            .bind(Arg::Text(parent.to_string()));
+    }
+    for word in &query.words {
+        // A byte-wise prefix range: every term starting with `word` sorts in [word, word + U+10FFFF).
+        sql.push(" AND p.id IN (SELECT t.product_id FROM product_search_terms t WHERE t.org_id = ")
+            .bind(Arg::Text(org_text.clone()))
+            .push(" AND t.term >= ")
+            .bind(Arg::Text(word.clone()))
+            .push(" AND t.term < ")
+            .bind(Arg::Text(format!("{word}\u{10FFFF}")))
+            .push(")");
+    }
+    if let Some(cursor) = cursor {
+        sql.push(" AND (p.name, p.id) > (SELECT c.name, c.id FROM products c WHERE c.id = ")
+            .bind(Arg::Text(cursor.to_string()))
+            .push(")");
+    }
+    sql.push(" ORDER BY p.name, p.id LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(&mut *conn).await?;
+    let items = rows
+        .iter()
+        .map(product_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+    let mut page = Page::from_overfetch(items, limit, |p| p.id.to_string());
+    attach_barcodes(conn, &mut page.items).await?;
+    Ok(page)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store prices and price history
+
+/// A store's own price for a product, if it has one.
+pub async fn store_price(
+    conn: &mut Conn,
+    store: StoreId,
+    product: ProductId,
+) -> StorageResult<Option<i64>> {
+    let row =
+        sqlx::query("SELECT price_minor FROM store_prices WHERE store_id = $1 AND product_id = $2")
+            .bind(store.to_string())
+            .bind(product.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|r| r.try_get("price_minor")).transpose()?)
+}
+
+pub async fn set_store_price(
+    conn: &mut Conn,
+    store: StoreId,
+    product: ProductId,
+    price_minor: i64,
+    now: i64,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO store_prices (store_id, product_id, price_minor, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (store_id, product_id) DO UPDATE SET price_minor = excluded.price_minor, updated_at = excluded.updated_at",
+    )
+    .bind(store.to_string())
+    .bind(product.to_string())
+    .bind(price_minor)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_store_price(
+    conn: &mut Conn,
+    store: StoreId,
+    product: ProductId,
+) -> StorageResult<bool> {
+    let done = sqlx::query("DELETE FROM store_prices WHERE store_id = $1 AND product_id = $2")
+        .bind(store.to_string())
+        .bind(product.to_string())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `(product, price)` overrides of a store, in product id order after `cursor`.
+pub async fn list_store_prices(
+    conn: &mut Conn,
+    store: StoreId,
+    cursor: Option<ProductId>,
+    limit: u32,
+) -> StorageResult<Page<(ProductId, i64, i64)>> {
+    let mut sql =
+        Sql::new("SELECT product_id, price_minor, updated_at FROM store_prices WHERE store_id = ");
+    sql.bind(Arg::Text(store.to_string()));
+    if let Some(c) = cursor {
+        sql.push(" AND product_id > ")
+            .bind(Arg::Text(c.to_string()));
+    }
+    sql.push(" ORDER BY product_id LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("product_id")?
+                    .parse()
+                    .map_err(corrupt)?,
+                r.try_get("price_minor")?,
+                r.try_get("updated_at")?,
+            ))
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |(p, _, _)| {
+        p.to_string()
+    }))
+}
+
+#[derive(Debug, Clone)]
+pub struct PriceChange {
+    pub id: Uuid,
+    pub org_id: OrgId,
+    pub product_id: ProductId,
+    /// `None` for the catalog price; a store for its override.
+    pub store_id: Option<StoreId>,
+    pub old_price_minor: Option<i64>,
+    /// `None` when a store override was removed.
+    pub new_price_minor: Option<i64>,
+    pub changed_by: Option<UserId>,
+    pub changed_at: i64,
+}
+
+pub async fn record_price_change(conn: &mut Conn, c: &PriceChange) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO price_history (id, org_id, product_id, store_id, old_price_minor, new_price_minor, \
+         changed_by_user_id, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(c.id.to_string())
+    .bind(c.org_id.to_string())
+    .bind(c.product_id.to_string())
+    .bind(c.store_id.map(|s| s.to_string()))
+    .bind(c.old_price_minor)
+    .bind(c.new_price_minor)
+    .bind(c.changed_by.map(|u| u.to_string()))
+    .bind(c.changed_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A product's price changes, newest first.
+pub async fn price_history(
+    conn: &mut Conn,
+    org: OrgId,
+    product: ProductId,
+    cursor: Option<Uuid>,
+    limit: u32,
+) -> StorageResult<Page<PriceChange>> {
+    let mut sql = Sql::new("SELECT * FROM price_history WHERE org_id = ");
+    sql.bind(Arg::Text(org.to_string()))
+        .push(" AND product_id = ")
+        .bind(Arg::Text(product.to_string()));
+    if let Some(c) = cursor {
+        sql.push(" AND id < ").bind(Arg::Text(c.to_string()));
+    }
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(PriceChange {
+                id: r.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+                org_id: r.try_get::<String, _>("org_id")?.parse().map_err(corrupt)?,
+                product_id: r
+                    .try_get::<String, _>("product_id")?
+                    .parse()
+                    .map_err(corrupt)?,
+                store_id: parse_opt(r.try_get("store_id")?)?,
+                old_price_minor: r.try_get("old_price_minor")?,
+                new_price_minor: r.try_get("new_price_minor")?,
+                changed_by: parse_opt(r.try_get("changed_by_user_id")?)?,
+                changed_at: r.try_get("changed_at")?,
+            })
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |c| c.id.to_string()))
+}
