@@ -76,6 +76,14 @@ id_type!(
     /// A supplier.
     SupplierId
 );
+id_type!(
+    /// A point-of-sale terminal registered to a store.
+    TerminalId
+);
+id_type!(
+    /// One stock movement (a ledger entry).
+    MovementId
+);
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@
 //! - [`catalog`]: SKUs, barcodes, prices, search terms.
 //! - [`error`]: the validation error every layer maps to a field-naming 422.
 //! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
+//! - [`stock`]: the stock ledger rules (movement kinds, costing, counts, reorder alerts).
 
 pub mod access;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod pricing;
+pub mod stock;
 pub mod validation;
 
 pub use error::ValidationError;

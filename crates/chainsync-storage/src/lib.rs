@@ -1,10 +1,10 @@
 //! ChainSync's storage: one implementation of every query, run on SQLite (the embedded
 //! default, WAL mode) or PostgreSQL (for several server processes).
 //!
-//! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`], [`catalog`],
-//! [`users`], [`auth`], [`audit`]) holds the queries, as free functions taking a connection so
-//! callers can compose them inside one transaction (a change and its audit row commit
-//! together). Each backend owns its dialect's migrations (`migrations/sqlite`,
+//! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`],
+//! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`]) holds the
+//! queries, as free functions taking a connection so callers can compose them inside one
+//! transaction (a change, its audit row and its domain events commit together). Each backend owns its dialect's migrations (`migrations/sqlite`,
 //! `migrations/postgres`); the queries themselves are written once in the SQL both accept.
 //!
 //! Conventions (both backends): ids are UUIDv7 text; times are epoch milliseconds in UTC;
@@ -16,9 +16,12 @@ pub mod auth;
 pub mod catalog;
 mod db;
 mod error;
+pub mod events;
 pub mod orgs;
 mod sql;
+pub mod stock;
 pub mod stores;
+pub mod terminals;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;

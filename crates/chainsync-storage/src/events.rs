@@ -1,0 +1,123 @@
+//! The transactional outbox: domain events written in the same transaction as the change they
+//! describe, and read back by consumers without ever skipping one.
+//!
+//! Terms: an event's **position** is `(tx, id)`: the writing transaction's id (PostgreSQL) and
+//! the row id. A consumer remembers the position of the last event it handled and asks for
+//! what comes after it.
+//!
+//! Why not just `id > last`: on PostgreSQL, ids come from a sequence when the row is inserted,
+//! not when it commits. Transaction A can take id 4, transaction B id 5, B commits, a reader
+//! sees 5 and moves past it, then A commits and 4 is never read. So the reader only takes rows
+//! whose transaction is below the snapshot's `xmin`: every transaction below it has ended, so
+//! no row with a smaller position can still appear. Rows are delivered in `(tx, id)` order,
+//! which is gap-free and repeatable though not exactly commit order (a transaction that started
+//! earlier but committed later sorts first). A long-running transaction anywhere in the cluster
+//! holds `xmin` back and delays delivery (never loses it). On SQLite there is one writer at a
+//! time, so `id` order is commit order and `tx` is 0.
+
+use crate::{Backend, Conn, StorageResult};
+use chainsync_domain::ids::{OrgId, StoreId};
+use sqlx::Row;
+
+/// Where a consumer is in the event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Position {
+    pub tx: i64,
+    pub id: i64,
+}
+
+/// A domain event read from the outbox.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub position: Position,
+    pub org_id: OrgId,
+    pub store_id: Option<StoreId>,
+    /// A dotted name: `sale.completed`, `stock.below_reorder_point`, `price.changed`, ...
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub created_at: i64,
+}
+
+/// Appends an event inside the caller's transaction: it exists if and only if the change
+/// commits.
+pub async fn append(
+    conn: &mut Conn,
+    org: OrgId,
+    store: Option<StoreId>,
+    kind: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> StorageResult<()> {
+    sqlx::query("INSERT INTO domain_events (org_id, store_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(org.to_string())
+        .bind(store.map(|s| s.to_string()))
+        .bind(kind)
+        .bind(payload.to_string())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` events after `after`, in position order, that can no longer be preceded by a
+/// late commit.
+pub async fn read_after(
+    conn: &mut Conn,
+    backend: Backend,
+    after: Position,
+    limit: u32,
+) -> StorageResult<Vec<EventRecord>> {
+    let rows = match backend {
+        Backend::Sqlite => {
+            sqlx::query(
+                "SELECT id, 0 AS tx_xid, org_id, store_id, kind, payload, created_at FROM domain_events \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after.id)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?
+        }
+        Backend::Postgres => {
+            // Every transaction below the horizon has ended; rows written by them are all
+            // visible to the next statement, whose snapshot is newer.
+            let horizon: i64 = sqlx::query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("horizon")?;
+            sqlx::query(
+                "SELECT id, tx_xid, org_id, store_id, kind, payload, created_at FROM domain_events \
+                 WHERE tx_xid < $1 AND (tx_xid > $2 OR (tx_xid = $2 AND id > $3)) ORDER BY tx_xid, id LIMIT $4",
+            )
+            .bind(horizon)
+            .bind(after.tx)
+            .bind(after.id)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?
+        }
+    };
+    rows.iter()
+        .map(|row| {
+            let payload: String = row.try_get("payload")?;
+            Ok(EventRecord {
+                position: Position {
+                    tx: row.try_get("tx_xid")?,
+                    id: row.try_get("id")?,
+                },
+                org_id: row
+                    .try_get::<String, _>("org_id")?
+                    .parse()
+                    .map_err(crate::error::corrupt)?,
+                store_id: row
+                    .try_get::<Option<String>, _>("store_id")?
+                    .map(|s| s.parse())
+                    .transpose()
+                    .map_err(crate::error::corrupt)?,
+                kind: row.try_get("kind")?,
+                payload: serde_json::from_str(&payload).map_err(crate::error::corrupt)?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}

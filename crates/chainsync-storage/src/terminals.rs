@@ -1,0 +1,107 @@
+//! Point-of-sale terminals. Each belongs to one store, has an organisation-unique code (it
+//! prefixes the receipt numbers the terminal makes offline), and counts the mutations it sent:
+//! `last_seq` is the sequence number of the last one applied.
+
+use crate::error::corrupt;
+use crate::{Conn, StorageResult};
+use chainsync_domain::ids::{OrgId, StoreId, TerminalId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct TerminalRecord {
+    pub id: TerminalId,
+    pub org_id: OrgId,
+    pub store_id: StoreId,
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+    pub last_seq: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+fn from_row(row: &AnyRow) -> StorageResult<TerminalRecord> {
+    Ok(TerminalRecord {
+        id: row.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+        org_id: row
+            .try_get::<String, _>("org_id")?
+            .parse()
+            .map_err(corrupt)?,
+        store_id: row
+            .try_get::<String, _>("store_id")?
+            .parse()
+            .map_err(corrupt)?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        last_seq: row.try_get("last_seq")?,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, t: &TerminalRecord) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO terminals (id, org_id, store_id, code, name, active, last_seq, created_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(t.id.to_string())
+    .bind(t.org_id.to_string())
+    .bind(t.store_id.to_string())
+    .bind(&t.code)
+    .bind(&t.name)
+    .bind(i64::from(t.active))
+    .bind(t.last_seq)
+    .bind(t.created_at)
+    .bind(t.revoked_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(
+    conn: &mut Conn,
+    org: OrgId,
+    id: TerminalId,
+) -> StorageResult<Option<TerminalRecord>> {
+    let row = sqlx::query("SELECT * FROM terminals WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A store's terminals, oldest first.
+pub async fn list(conn: &mut Conn, store: StoreId) -> StorageResult<Vec<TerminalRecord>> {
+    let rows = sqlx::query("SELECT * FROM terminals WHERE store_id = $1 ORDER BY id")
+        .bind(store.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Revokes a terminal; false when it was already revoked.
+pub async fn revoke(conn: &mut Conn, id: TerminalId, now: i64) -> StorageResult<bool> {
+    let done = sqlx::query(
+        "UPDATE terminals SET active = 0, revoked_at = $1 WHERE id = $2 AND active = 1",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records that mutation `seq` was applied, only if it is the next one (compare-and-set, so
+/// two deliveries of the same sequence cannot both apply).
+pub async fn advance_seq(conn: &mut Conn, id: TerminalId, seq: i64) -> StorageResult<bool> {
+    let done = sqlx::query("UPDATE terminals SET last_seq = $1 WHERE id = $2 AND last_seq = $3")
+        .bind(seq)
+        .bind(id.to_string())
+        .bind(seq - 1)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,431 @@
+//! The stock ledger and the outbox, on both backends: the projection always equals the ledger,
+//! concurrent movements lose nothing, counts correct as of their time, and the outbox reader
+//! never skips an event that commits late.
+
+use chainsync_domain::ids::{OrgId, ProductId, StoreId};
+use chainsync_domain::stock::MovementKind;
+use chainsync_storage::catalog::{self, ProductRecord};
+use chainsync_storage::events::{self, Position};
+use chainsync_storage::orgs::{self, OrgRecord};
+use chainsync_storage::stock::{self, NewMovement};
+use chainsync_storage::stores::{self, StoreRecord};
+use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::{Backend, Db, on_both_backends};
+use std::collections::{BTreeMap, BTreeSet};
+
+on_both_backends!(
+    the_projection_always_equals_the_ledger,
+    concurrent_movements_on_one_item_lose_nothing,
+    a_count_corrects_against_the_ledger_as_of_its_time,
+    receipts_set_the_average_cost_and_sales_move_at_it,
+    outbox_events_are_read_once_in_order_while_writers_run,
+    an_event_exists_only_if_its_transaction_commits,
+);
+
+struct Item {
+    org: OrgId,
+    store: StoreId,
+    product: ProductId,
+}
+
+async fn item(db: &Db) -> Item {
+    let mut conn = db.conn().await.unwrap();
+    let org = OrgRecord {
+        id: OrgId::new(),
+        name: "A".into(),
+        currency: "EUR".into(),
+        locale: "en".into(),
+        is_demo: false,
+        created_at: 1,
+        updated_at: 1,
+    };
+    orgs::insert(&mut conn, &org).await.unwrap();
+    let store = StoreRecord {
+        id: StoreId::new(),
+        org_id: org.id,
+        code: "S".into(),
+        name: "S".into(),
+        address: None,
+        city: None,
+        country: "DE".into(),
+        tax_id: None,
+        currency: "EUR".into(),
+        timezone: "Europe/Berlin".into(),
+        tax_rates: BTreeMap::from([("standard".into(), 1900)]),
+        tax_inclusive: true,
+        active: true,
+        created_at: 1,
+        updated_at: 1,
+    };
+    stores::insert(&mut conn, &store).await.unwrap();
+    let product = ProductRecord {
+        id: ProductId::new(),
+        org_id: org.id,
+        sku: "P".into(),
+        name: "P".into(),
+        category_id: None,
+        supplier_id: None,
+        brand: None,
+        unit: "each".into(),
+        price_minor: 100,
+        cost_minor: 50,
+        tax_class: "standard".into(),
+        parent_id: None,
+        variant_attributes: BTreeMap::new(),
+        active: true,
+        barcodes: vec![],
+        created_at: 1,
+        updated_at: 1,
+    };
+    catalog::write_product(&mut conn, &product, &BTreeSet::new())
+        .await
+        .unwrap();
+    Item {
+        org: org.id,
+        store: store.id,
+        product: product.id,
+    }
+}
+
+fn movement(
+    item: &Item,
+    kind: MovementKind,
+    quantity: i64,
+    at: i64,
+    cost: Option<i64>,
+) -> NewMovement {
+    NewMovement {
+        org_id: item.org,
+        store_id: item.store,
+        product_id: item.product,
+        kind,
+        quantity,
+        reason: None,
+        reference: None,
+        unit_cost_minor: cost,
+        user_id: None,
+        occurred_at: at,
+        recorded_at: at,
+    }
+}
+
+async fn db(backend: TestBackend) -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (fresh_db(backend, dir.path()).await, dir)
+}
+
+async fn the_projection_always_equals_the_ledger(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let steps = [
+        (MovementKind::Receipt, 40),
+        (MovementKind::Sale, -3),
+        (MovementKind::Return, 1),
+        (MovementKind::Adjustment, -2),
+        (MovementKind::Sale, -50),
+    ];
+    for (i, (kind, qty)) in steps.into_iter().enumerate() {
+        let mut tx = db.begin_write().await.unwrap();
+        let cost = (kind == MovementKind::Receipt).then_some(70);
+        let outcome =
+            stock::record_movement(&mut tx, &movement(&item, kind, qty, 1_000 + i as i64, cost))
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(outcome.after - outcome.before, qty);
+    }
+    let mut conn = db.conn().await.unwrap();
+    let level = stock::level(&mut conn, item.store, item.product)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(level.on_hand, -14, "overselling is recorded, not refused");
+    assert!(
+        stock::projection_mismatches(&mut conn, item.store)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history = stock::movements(&mut conn, item.store, Some(item.product), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(history.items.len(), 5);
+    assert_eq!(history.items[0].quantity, -50, "newest first");
+}
+
+async fn concurrent_movements_on_one_item_lose_nothing(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = std::sync::Arc::new(item(&db).await);
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (db, item) = (db.clone(), item.clone());
+            tokio::spawn(async move {
+                for j in 0..5 {
+                    let mut tx = db.begin_write().await.unwrap();
+                    stock::record_movement(
+                        &mut tx,
+                        &movement(&item, MovementKind::Sale, -1, i * 10 + j, None),
+                    )
+                    .await
+                    .unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut conn = db.conn().await.unwrap();
+    assert_eq!(
+        stock::level(&mut conn, item.store, item.product)
+            .await
+            .unwrap()
+            .unwrap()
+            .on_hand,
+        -100
+    );
+    assert!(
+        stock::projection_mismatches(&mut conn, item.store)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn a_count_corrects_against_the_ledger_as_of_its_time(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let mut tx = db.begin_write().await.unwrap();
+    stock::record_movement(
+        &mut tx,
+        &movement(&item, MovementKind::Receipt, 10, 100, Some(50)),
+    )
+    .await
+    .unwrap();
+    // A sale rung up after the count was taken (at 200) but before it was submitted.
+    stock::record_movement(&mut tx, &movement(&item, MovementKind::Sale, -1, 300, None))
+        .await
+        .unwrap();
+    let ledger_at_count = stock::ledger_at(&mut tx, item.store, item.product, 200)
+        .await
+        .unwrap();
+    let correction = chainsync_domain::stock::count_correction(8, ledger_at_count);
+    stock::record_movement(
+        &mut tx,
+        &movement(&item, MovementKind::CountCorrection, correction, 200, None),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut conn = db.conn().await.unwrap();
+    assert_eq!(ledger_at_count, 10);
+    assert_eq!(
+        stock::level(&mut conn, item.store, item.product)
+            .await
+            .unwrap()
+            .unwrap()
+            .on_hand,
+        7,
+        "8 counted, then 1 sold"
+    );
+}
+
+async fn receipts_set_the_average_cost_and_sales_move_at_it(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let mut tx = db.begin_write().await.unwrap();
+    stock::record_movement(
+        &mut tx,
+        &movement(&item, MovementKind::Receipt, 10, 1, Some(100)),
+    )
+    .await
+    .unwrap();
+    stock::record_movement(
+        &mut tx,
+        &movement(&item, MovementKind::Receipt, 10, 2, Some(200)),
+    )
+    .await
+    .unwrap();
+    let sale = stock::record_movement(&mut tx, &movement(&item, MovementKind::Sale, -4, 3, None))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(sale.unit_cost_minor, 150);
+    let level = stock::level(&mut db.conn().await.unwrap(), item.store, item.product)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((level.on_hand, level.avg_cost_minor), (16, 150));
+}
+
+async fn outbox_events_are_read_once_in_order_while_writers_run(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = std::sync::Arc::new(item(&db).await);
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let (db, item) = (db.clone(), item.clone());
+            tokio::spawn(async move {
+                for n in 0..25 {
+                    let mut tx = db.begin_write().await.unwrap();
+                    events::append(
+                        &mut tx,
+                        item.org,
+                        Some(item.store),
+                        "test.event",
+                        &serde_json::json!({ "w": w, "n": n }),
+                        1,
+                    )
+                    .await
+                    .unwrap();
+                    // Hold some transactions open so commits interleave out of id order.
+                    if (w + n) % 3 == 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    }
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut position = Position::default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while seen.len() < 200 {
+        let batch = events::read_after(&mut db.conn().await.unwrap(), db.backend(), position, 17)
+            .await
+            .unwrap();
+        for event in &batch {
+            assert!(event.position > position, "positions only grow");
+            position = event.position;
+            seen.push((
+                event.payload["w"].as_i64().unwrap(),
+                event.payload["n"].as_i64().unwrap(),
+            ));
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of 200 events arrived",
+            seen.len()
+        );
+        if batch.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let unique: BTreeSet<_> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), 200, "no duplicates");
+    for w in 0..8 {
+        let order: Vec<i64> = seen
+            .iter()
+            .filter(|(sw, _)| *sw == w)
+            .map(|(_, n)| *n)
+            .collect();
+        assert_eq!(
+            order,
+            (0..25).collect::<Vec<_>>(),
+            "one writer's events arrive in its order"
+        );
+    }
+    assert!(
+        events::read_after(&mut db.conn().await.unwrap(), db.backend(), position, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn an_event_exists_only_if_its_transaction_commits(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let mut rolled_back = db.begin_write().await.unwrap();
+    events::append(
+        &mut rolled_back,
+        item.org,
+        None,
+        "test.lost",
+        &serde_json::json!({}),
+        1,
+    )
+    .await
+    .unwrap();
+    rolled_back.rollback().await.unwrap();
+    let mut committed = db.begin_write().await.unwrap();
+    events::append(
+        &mut committed,
+        item.org,
+        None,
+        "test.kept",
+        &serde_json::json!({}),
+        1,
+    )
+    .await
+    .unwrap();
+    committed.commit().await.unwrap();
+
+    let all = events::read_after(
+        &mut db.conn().await.unwrap(),
+        db.backend(),
+        Position::default(),
+        10,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["test.kept"]
+    );
+}
+
+/// PostgreSQL only (SQLite has one writer at a time, so the race cannot happen there):
+/// transaction A takes the lower id but commits after B; a reader in between must not move
+/// past A's event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_commit_on_postgresql_is_not_skipped() {
+    if chainsync_storage::testing::postgres_url().is_none() {
+        return;
+    }
+    let (db, _dir) = db(TestBackend::Postgres).await;
+    assert_eq!(db.backend(), Backend::Postgres);
+    let item = item(&db).await;
+    let mut a = db.begin_write().await.unwrap();
+    events::append(&mut a, item.org, None, "test.a", &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+    let mut b = db.begin_write().await.unwrap();
+    events::append(&mut b, item.org, None, "test.b", &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+    b.commit().await.unwrap();
+
+    let while_a_runs = events::read_after(
+        &mut db.conn().await.unwrap(),
+        Backend::Postgres,
+        Position::default(),
+        10,
+    )
+    .await
+    .unwrap();
+    a.commit().await.unwrap();
+    let after_a = events::read_after(
+        &mut db.conn().await.unwrap(),
+        Backend::Postgres,
+        Position::default(),
+        10,
+    )
+    .await
+    .unwrap();
+
+    assert!(
+        while_a_runs.is_empty(),
+        "B's event must wait for A: {:?}",
+        while_a_runs.iter().map(|e| &e.kind).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        after_a.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["test.a", "test.b"]
+    );
+}
