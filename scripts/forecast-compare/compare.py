@@ -182,13 +182,19 @@ def evaluate(name: str, df: pd.DataFrame) -> list[dict]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--demo-csv", help="extra history CSV in `chainsync forecast` format")
+    p.add_argument("--demo-csv", help="the demo chain's history, in `chainsync forecast` input format")
+    p.add_argument("--extra-csv", action="append", default=[], metavar="LABEL=PATH",
+                   help="another history to compare on (repeatable), e.g. the synthetic chain "
+                        "written by `chainsync-bench forecast --write-csv`")
     args = p.parse_args()
     os.environ.setdefault("CARGO_TERM_QUIET", "true")
     datasets = [("bike sharing", load_bike_sharing()), ("wikipedia traffic", load_wikipedia()),
                 ("bike shop sales", load_bike_sales())]
     if args.demo_csv:
         datasets.append(("demo chain", load_csv(args.demo_csv)))
+    for extra in args.extra_csv:
+        label, _, path = extra.partition("=")
+        datasets.append((label, load_csv(path)))
     rows = [r for name, df in datasets for r in evaluate(name, df)]
     print(f"holdout: last {HORIZON} days of every series; statsforecast seconds cover both of its models;")
     print("coverage: share of holdout days inside the 80% interval (ideal 80%)")

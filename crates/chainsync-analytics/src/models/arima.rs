@@ -274,7 +274,8 @@ fn fit_spec(w: &[f64], spec: &Spec, order: Order) -> ArimaFit {
         let sse: f64 = e.iter().map(|v| v * v).sum();
         (sse / n_eff).max(1e-12).ln()
     };
-    let (u, _) = nelder_mead(&mut objective, &x0, 0.3, 120 + 80 * k, 1e-7);
+    // A loose budget: halving the evaluations halved SARIMA's time with equal backtests.
+    let (u, _) = nelder_mead(&mut objective, &x0, 0.3, 60 + 40 * k, 1e-5);
     let (ar_poly, ma_poly, mu) = spec.polys(&u, scale);
     let e = css_residuals(w, &ar_poly, &ma_poly, mu, CONDITION);
     let sigma2 = (e.iter().map(|v| v * v).sum::<f64>() / n_eff).max(1e-12);
