@@ -3,12 +3,14 @@
 //!
 //! Reading guide: [`cli`] parses commands and resolves [`config`]; [`server`] wires storage,
 //! keys and the [`http`] router into a running server; [`demo`] and [`setup`] create data;
+//! [`retail`] holds the application services (stock moves, sales) handlers call;
 //! [`security`] holds password and token handling; [`telemetry`] logs and metrics.
 
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod retail;
 pub mod security;
 pub mod server;
 pub mod setup;

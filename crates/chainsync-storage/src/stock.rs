@@ -134,11 +134,14 @@ pub async fn ledger_at(
     Ok(row.try_get("total")?)
 }
 
-/// One item's stock in a store.
+/// One item's stock in a store, with the product's SKU, name and unit.
 #[derive(Debug, Clone)]
 pub struct StockLevel {
     pub store_id: StoreId,
     pub product_id: ProductId,
+    pub sku: String,
+    pub name: String,
+    pub unit: String,
     pub on_hand: i64,
     pub avg_cost_minor: i64,
     pub reorder_point: Option<i64>,
@@ -157,6 +160,9 @@ fn level_from_row(row: &AnyRow) -> StorageResult<StockLevel> {
             .try_get::<String, _>("product_id")?
             .parse()
             .map_err(corrupt)?,
+        sku: row.try_get("sku")?,
+        name: row.try_get("name")?,
+        unit: row.try_get("unit")?,
         on_hand: row.try_get("on_hand")?,
         avg_cost_minor: row.try_get("avg_cost_minor")?,
         reorder_point: row.try_get("reorder_point")?,
@@ -171,7 +177,10 @@ pub async fn level(
     store: StoreId,
     product: ProductId,
 ) -> StorageResult<Option<StockLevel>> {
-    let row = sqlx::query("SELECT * FROM stock_levels WHERE store_id = $1 AND product_id = $2")
+    let row = sqlx::query(
+        "SELECT l.*, p.sku, p.name, p.unit FROM stock_levels l JOIN products p ON p.id = l.product_id \
+         WHERE l.store_id = $1 AND l.product_id = $2",
+    )
         .bind(store.to_string())
         .bind(product.to_string())
         .fetch_optional(conn)
@@ -188,16 +197,19 @@ pub async fn levels(
     cursor: Option<ProductId>,
     limit: u32,
 ) -> StorageResult<Page<StockLevel>> {
-    let mut sql = Sql::new("SELECT * FROM stock_levels WHERE store_id = ");
+    let mut sql = Sql::new(
+        "SELECT l.*, p.sku, p.name, p.unit FROM stock_levels l JOIN products p ON p.id = l.product_id \
+         WHERE l.store_id = ",
+    );
     sql.bind(Arg::Text(store.to_string()));
     if low_only {
-        sql.push(" AND reorder_point IS NOT NULL AND on_hand <= reorder_point");
+        sql.push(" AND l.reorder_point IS NOT NULL AND l.on_hand <= l.reorder_point");
     }
     if let Some(c) = cursor {
-        sql.push(" AND product_id > ")
+        sql.push(" AND l.product_id > ")
             .bind(Arg::Text(c.to_string()));
     }
-    sql.push(" ORDER BY product_id LIMIT ")
+    sql.push(" ORDER BY l.product_id LIMIT ")
         .bind(Arg::Int(i64::from(limit) + 1));
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
@@ -209,15 +221,22 @@ pub async fn levels(
     }))
 }
 
-/// Sets the reorder point and min/max of an item (creating its level row at zero if needed).
+/// The replenishment settings of an item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Replenishment {
+    /// Alert when stock falls to this or below.
+    pub reorder_point: Option<i64>,
+    pub min_level: Option<i64>,
+    pub max_level: Option<i64>,
+}
+
+/// Sets an item's replenishment settings (creating its level row at zero if needed).
 pub async fn set_levels(
     conn: &mut Conn,
     org: OrgId,
     store: StoreId,
     product: ProductId,
-    reorder_point: Option<i64>,
-    min_level: Option<i64>,
-    max_level: Option<i64>,
+    settings: Replenishment,
     now: i64,
 ) -> StorageResult<()> {
     sqlx::query(
@@ -228,9 +247,9 @@ pub async fn set_levels(
     .bind(store.to_string())
     .bind(product.to_string())
     .bind(org.to_string())
-    .bind(reorder_point)
-    .bind(min_level)
-    .bind(max_level)
+    .bind(settings.reorder_point)
+    .bind(settings.min_level)
+    .bind(settings.max_level)
     .bind(now)
     .execute(conn)
     .await?;

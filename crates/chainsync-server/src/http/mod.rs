@@ -5,8 +5,9 @@
 //! 3. [`session`]: bearer-token authentication; the user is loaded fresh on each request.
 //! 4. [`common`]: pagination, time formatting, audit rows.
 //! 5. One module per resource, each exposing `router()`: [`auth`], [`stores`], [`users`],
-//!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), and [`ops`]
-//!    (health, readiness, metrics).
+//!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), [`terminals`],
+//!    [`stock`] (levels, ledger, adjustments, receipts, counts), and [`ops`] (health,
+//!    readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
 //!
@@ -22,7 +23,9 @@ pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod session;
+pub mod stock;
 pub mod stores;
+pub mod terminals;
 pub mod users;
 
 use crate::state::AppState;
@@ -51,6 +54,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(catalog::router())
+        .merge(terminals::router())
+        .merge(stock::router())
 }
 
 /// The whole HTTP application.

@@ -22,6 +22,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "users", description = "Staff accounts and store roles"),
         (name = "audit", description = "Audit log"),
         (name = "catalog", description = "Products, categories, suppliers and store prices"),
+        (name = "terminals", description = "Point-of-sale terminals of a store"),
+        (name = "stock", description = "Stock levels, the stock ledger, adjustments, receipts and counts"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

@@ -52,12 +52,13 @@ struct Ids {
     category: String,
     supplier: String,
     product: String,
+    terminal: String,
 }
 
 const BARCODE: &str = "4006381333931";
 
-/// The catalog fixture, made by the demo admin: (category, supplier, product) ids.
-async fn catalog_fixture(app: &TestApp, ber: &str) -> (String, String, String) {
+/// The fixture, made by the demo admin: (category, supplier, product, BER terminal) ids.
+async fn fixture(app: &TestApp, ber: &str) -> (String, String, String, String) {
     let admin = app.login("admin@demo.local").await;
     let id =
         |reply: crate::support::Reply| reply.body["id"].as_str().expect("fixture id").to_owned();
@@ -79,7 +80,14 @@ async fn catalog_fixture(app: &TestApp, ber: &str) -> (String, String, String) {
         )
         .await;
     assert_eq!(set.status.as_u16(), 200, "fixture: {:?}", set.body);
-    (category, supplier, product)
+    let terminal = id(app
+        .post(
+            &admin,
+            &format!("/api/stores/{ber}/terminals"),
+            json!({ "code": "BER-T1", "name": "Till 1" }),
+        )
+        .await);
+    (category, supplier, product, terminal)
 }
 
 fn none(_: &Ids) -> Option<Value> {
@@ -408,7 +416,126 @@ fn table() -> Vec<Row> {
             body: none,
             expect: [401, 403, 204, 404, 204],
         },
+        // Terminals and stock: staff of the store read; admins and its managers write.
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/terminals",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/terminals",
+            par: false,
+            body: |ids| Some(json!({ "code": ids.unique, "name": "Till" })),
+            expect: [401, 403, 201, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/terminals/{terminal_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/stores/{store_id}/terminals/{terminal_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 204, 404, 204],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/stock",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/stock/{product_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/stores/{store_id}/stock/{product_id}/levels",
+            par: false,
+            body: |_| Some(json!({ "reorder_point": 5 })),
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/stock-movements",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/stock-adjustments",
+            par: false,
+            body: |ids| {
+                Some(json!({ "product_id": ids.product, "quantity": -1, "reason": "damaged" }))
+            },
+            expect: [401, 403, 201, 404, 201],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/stock-receipts",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "lines": [{ "product_id": ids.product, "quantity": 10, "unit_cost_minor": 60 }] }),
+                )
+            },
+            expect: [401, 403, 201, 404, 201],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/stock-counts",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "counted_at": "2026-01-01T10:00:00Z", "lines": [{ "product_id": ids.product, "counted": 3 }] }),
+                )
+            },
+            expect: [401, 403, 201, 404, 201],
+        },
     ]
+}
+
+/// A server with the demo chain, the fixture, and every caller signed in.
+struct World {
+    app: TestApp,
+    ids: Ids,
+    callers: Vec<Caller>,
+}
+
+async fn world(backend: Backend) -> World {
+    let app = spawn(backend).await;
+    let ber = app.store_id("BER").await;
+    let (category, supplier, product, terminal) = fixture(&app, &ber).await;
+    let ids = Ids {
+        par: app.store_id("PAR").await,
+        ber,
+        target: app.user_id("cashier2.ber@demo.local").await,
+        unique: format!("T{}", uuid::Uuid::now_v7().simple())
+            .chars()
+            .take(16)
+            .collect(),
+        category,
+        supplier,
+        product,
+        terminal,
+    };
+    let mut callers = Vec::new();
+    for who in WHO {
+        callers.push(caller(&app, who).await);
+    }
+    World { app, ids, callers }
 }
 
 async fn caller(app: &TestApp, who: Who) -> Caller {
@@ -451,21 +578,20 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
     );
     drop(probe);
 
+    // Reads share one server; every writing cell gets a fresh one so that no call's side
+    // effects decide another's answer.
+    let shared = world(backend).await;
     let mut failures = Vec::new();
     for row in &rows {
         for (i, who) in WHO.iter().enumerate() {
-            let app = spawn(backend).await;
-            let ber = app.store_id("BER").await;
-            let (category, supplier, product) = catalog_fixture(&app, &ber).await;
-            let ids = Ids {
-                par: app.store_id("PAR").await,
-                ber,
-                target: app.user_id("cashier2.ber@demo.local").await,
-                unique: format!("T{i}"),
-                category,
-                supplier,
-                product,
+            let fresh;
+            let w = if row.method == Method::GET {
+                &shared
+            } else {
+                fresh = world(backend).await;
+                &fresh
             };
+            let ids = &w.ids;
             let store = if row.par { &ids.par } else { &ids.ber };
             let path = row
                 .path
@@ -474,10 +600,11 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
                 .replace("{product_id}", &ids.product)
                 .replace("{category_id}", &ids.category)
                 .replace("{supplier_id}", &ids.supplier)
-                .replace("{barcode}", BARCODE);
-            let as_who = caller(&app, *who).await;
-            let reply = app
-                .call(&as_who, row.method.clone(), &path, (row.body)(&ids))
+                .replace("{barcode}", BARCODE)
+                .replace("{terminal_id}", &ids.terminal);
+            let reply = w
+                .app
+                .call(&w.callers[i], row.method.clone(), &path, (row.body)(ids))
                 .await;
             if reply.status.as_u16() != row.expect[i] {
                 failures.push(format!(

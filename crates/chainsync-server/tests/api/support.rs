@@ -74,6 +74,8 @@ pub async fn spawn(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_with(backend: Backend, settings: ApiSettings) -> TestApp {
+    // Server errors land in the test's captured output, shown when the test fails.
+    chainsync_server::telemetry::init_logging(chainsync_server::telemetry::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("temp dir");
     let url = Some(fresh_url(backend, dir.path()).await);
     let config =

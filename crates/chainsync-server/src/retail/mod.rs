@@ -1,0 +1,5 @@
+//! Application services: the operations the HTTP handlers (and, later, offline sync) call,
+//! each a unit of work inside a caller's transaction that applies the domain rules, writes
+//! through storage, and appends the domain events others must hear about.
+
+pub mod stock;

@@ -1,0 +1,324 @@
+//! Terminals and stock through the API: receipts set the average cost, adjustments need a
+//! reason that fits their direction, counts correct as of their time, reorder alerts reach the
+//! outbox, and the projection always equals the ledger.
+
+use crate::support::on_both_backends;
+use crate::support::{Backend, Caller, TestApp, spawn};
+use chainsync_storage::events::{self, Position};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    receipts_adjustments_and_counts_keep_the_ledger_and_levels_equal,
+    crossing_the_reorder_point_raises_one_event,
+    bad_stock_input_names_the_field_and_changes_nothing,
+    terminals_register_with_unique_codes_and_revoke,
+);
+
+async fn setup(app: &TestApp) -> (Caller, String, String) {
+    let admin = app.login("admin@demo.local").await;
+    let product = app.post(&admin, "/api/products", json!({ "sku": "RICE", "name": "Rice 1 kg", "price_minor": 299, "tax_class": "reduced" })).await;
+    assert_eq!(product.status, StatusCode::CREATED);
+    let manager = app.login("manager.ber@demo.local").await;
+    (
+        manager,
+        app.store_id("BER").await,
+        product.body["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn level(app: &TestApp, caller: &Caller, store: &str, product: &str) -> Value {
+    app.get(caller, &format!("/api/stores/{store}/stock/{product}"))
+        .await
+        .body
+}
+
+async fn receipts_adjustments_and_counts_keep_the_ledger_and_levels_equal(backend: Backend) {
+    let app = spawn(backend).await;
+    let (manager, ber, rice) = setup(&app).await;
+    let path = |p: &str| format!("/api/stores/{ber}/{p}");
+
+    let r1 = app.post(&manager, &path("stock-receipts"), json!({ "reference": "DN-1", "lines": [{ "product_id": rice, "quantity": 10, "unit_cost_minor": 100 }] })).await;
+    let r2 = app
+        .post(
+            &manager,
+            &path("stock-receipts"),
+            json!({ "lines": [{ "product_id": rice, "quantity": 10, "unit_cost_minor": 200 }] }),
+        )
+        .await;
+    let damaged = app
+        .post(
+            &manager,
+            &path("stock-adjustments"),
+            json!({ "product_id": rice, "quantity": -2, "reason": "damaged", "note": "bag torn" }),
+        )
+        .await;
+    let counted = app.post(&manager, &path("stock-counts"), json!({ "counted_at": chrono::Utc::now(), "lines": [{ "product_id": rice, "counted": 15 }] })).await;
+    let again = app.post(&manager, &path("stock-counts"), json!({ "counted_at": chrono::Utc::now(), "lines": [{ "product_id": rice, "counted": 15 }] })).await;
+
+    assert_eq!(r1.status, StatusCode::CREATED, "{:?}", r1.body);
+    assert_eq!(r2.body["movements"][0]["on_hand_after"], 20);
+    assert_eq!(damaged.body["movements"][0]["on_hand_after"], 18);
+    assert_eq!(counted.body["movements"][0]["quantity"], -3);
+    assert!(
+        again.body["movements"].as_array().unwrap().is_empty(),
+        "a matching count records nothing"
+    );
+    let stock = level(&app, &manager, &ber, &rice).await;
+    assert_eq!(
+        (stock["on_hand"].as_i64(), stock["avg_cost_minor"].as_i64()),
+        (Some(15), Some(150))
+    );
+    let history = app
+        .get(
+            &manager,
+            &path(&format!("stock-movements?product_id={rice}")),
+        )
+        .await;
+    let kinds: Vec<&str> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["count_correction", "adjustment", "receipt", "receipt"]
+    );
+    assert_eq!(history.body["items"][1]["reason"], "damaged: bag torn");
+    let ber_id = ber.parse().unwrap();
+    assert!(
+        chainsync_storage::stock::projection_mismatches(&mut app.db.conn().await.unwrap(), ber_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(app.audit("stock.").await.len(), 5);
+    // A cashier sees the level but not the ledger, and cannot write.
+    let cashier = app.login("cashier1.ber@demo.local").await;
+    assert_eq!(level(&app, &cashier, &ber, &rice).await["on_hand"], 15);
+    assert_eq!(
+        app.get(&cashier, &path("stock-movements")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn crossing_the_reorder_point_raises_one_event(backend: Backend) {
+    let app = spawn(backend).await;
+    let (manager, ber, rice) = setup(&app).await;
+    let path = |p: &str| format!("/api/stores/{ber}/{p}");
+    app.post(
+        &manager,
+        &path("stock-receipts"),
+        json!({ "lines": [{ "product_id": rice, "quantity": 8, "unit_cost_minor": 100 }] }),
+    )
+    .await;
+    let set = app
+        .call(
+            &manager,
+            Method::PUT,
+            &path(&format!("stock/{rice}/levels")),
+            Some(json!({ "reorder_point": 5, "min_level": 5, "max_level": 30 })),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+
+    for _ in 0..5 {
+        app.post(
+            &manager,
+            &path("stock-adjustments"),
+            json!({ "product_id": rice, "quantity": -2, "reason": "expired" }),
+        )
+        .await;
+    }
+
+    // Poll as a consumer does: on PostgreSQL other transactions on the cluster (other tests)
+    // can hold the outbox horizon back for a moment; delivery is delayed, never lost.
+    let mut events = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while events.len() < 2 && std::time::Instant::now() < deadline {
+        events = events::read_after(
+            &mut app.db.conn().await.unwrap(),
+            app.db.backend(),
+            Position::default(),
+            100,
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["stock.below_reorder_point", "stock.oversold"],
+        "8 → 6 → 4 (crossed) → 2 → 0 → -2 (oversold)"
+    );
+    assert_eq!(events[0].payload["on_hand"], 4);
+    let low = app.get(&manager, &path("stock?low_only=true")).await;
+    assert_eq!(low.body["items"][0]["low"], true, "{:?}", low.body);
+}
+
+async fn bad_stock_input_names_the_field_and_changes_nothing(backend: Backend) {
+    let app = spawn(backend).await;
+    let (manager, ber, rice) = setup(&app).await;
+    let path = |p: &str| format!("/api/stores/{ber}/{p}");
+    let other_org_product = {
+        let other = app.other_org_admin().await;
+        app.post(
+            &other,
+            "/api/products",
+            json!({ "sku": "X", "name": "Theirs", "price_minor": 1, "tax_class": "standard" }),
+        )
+        .await
+        .body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let cases = [
+        (
+            "stock-adjustments",
+            json!({ "product_id": rice, "quantity": 2, "reason": "damaged" }),
+            "invalid_adjustment",
+            "quantity",
+        ),
+        (
+            "stock-adjustments",
+            json!({ "product_id": rice, "quantity": 0, "reason": "correction" }),
+            "invalid_quantity",
+            "quantity",
+        ),
+        (
+            "stock-adjustments",
+            json!({ "product_id": other_org_product, "quantity": -1, "reason": "theft" }),
+            "unknown_product",
+            "product_id",
+        ),
+        (
+            "stock-adjustments",
+            json!({ "product_id": rice, "quantity": -1, "reason": "lost_in_space" }),
+            "invalid_field",
+            "reason",
+        ),
+        (
+            "stock-receipts",
+            json!({ "lines": [] }),
+            "invalid_lines",
+            "lines",
+        ),
+        (
+            "stock-receipts",
+            json!({ "lines": [{ "product_id": rice, "quantity": -5, "unit_cost_minor": 1 }] }),
+            "invalid_quantity",
+            "lines[0].quantity",
+        ),
+        (
+            "stock-receipts",
+            json!({ "lines": [{ "product_id": rice, "quantity": 5, "unit_cost_minor": -1 }] }),
+            "invalid_amount",
+            "lines[0].unit_cost_minor",
+        ),
+        (
+            "stock-counts",
+            json!({ "counted_at": "2999-01-01T00:00:00Z", "lines": [{ "product_id": rice, "counted": 1 }] }),
+            "count_in_future",
+            "counted_at",
+        ),
+        (
+            "stock-counts",
+            json!({ "counted_at": "2026-01-01T00:00:00Z", "lines": [{ "product_id": rice, "counted": -1 }] }),
+            "invalid_quantity",
+            "lines[0].counted",
+        ),
+        (
+            "stock-counts",
+            json!({ "counted_at": "2026-01-01T00:00:00Z", "lines": [{ "product_id": rice, "counted": 1 }, { "product_id": rice, "counted": 2 }] }),
+            "duplicate_product",
+            "lines[1].product_id",
+        ),
+    ];
+    for (route, body, code, field) in cases {
+        let reply = app.post(&manager, &path(route), body).await;
+        assert_eq!(
+            (reply.status, reply.code(), reply.field()),
+            (StatusCode::UNPROCESSABLE_ENTITY, code, field),
+            "{route}: {:?}",
+            reply.body
+        );
+    }
+    // A receipt whose second line is bad records nothing from its first line either.
+    let half = app.post(&manager, &path("stock-receipts"), json!({ "lines": [{ "product_id": rice, "quantity": 5, "unit_cost_minor": 1 }, { "product_id": rice, "quantity": 0, "unit_cost_minor": 1 }] })).await;
+    assert_eq!(half.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(level(&app, &manager, &ber, &rice).await["on_hand"], 0);
+    let movements = app.get(&manager, &path("stock-movements")).await;
+    assert!(movements.body["items"].as_array().unwrap().is_empty());
+    // Another store's manager cannot touch Berlin's stock.
+    let paris = app.login("manager.par@demo.local").await;
+    assert_eq!(
+        app.post(
+            &paris,
+            &path("stock-adjustments"),
+            json!({ "product_id": rice, "quantity": -1, "reason": "theft" })
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn terminals_register_with_unique_codes_and_revoke(backend: Backend) {
+    let app = spawn(backend).await;
+    let manager = app.login("manager.ber@demo.local").await;
+    let (ber, par) = (app.store_id("BER").await, app.store_id("PAR").await);
+
+    let till = app
+        .post(
+            &manager,
+            &format!("/api/stores/{ber}/terminals"),
+            json!({ "code": "ber-1", "name": "Till 1" }),
+        )
+        .await;
+    let same_code = app
+        .post(
+            &app.login("admin@demo.local").await,
+            &format!("/api/stores/{par}/terminals"),
+            json!({ "code": "BER-1", "name": "Till" }),
+        )
+        .await;
+    let id = till.body["id"].as_str().unwrap();
+    let revoked = app
+        .call(
+            &manager,
+            Method::DELETE,
+            &format!("/api/stores/{ber}/terminals/{id}"),
+            None,
+        )
+        .await;
+    let wrong_store = app
+        .get(
+            &app.login("admin@demo.local").await,
+            &format!("/api/stores/{par}/terminals/{id}"),
+        )
+        .await;
+    let listed = app
+        .get(&manager, &format!("/api/stores/{ber}/terminals"))
+        .await;
+
+    assert_eq!(
+        (till.status, till.body["code"].as_str()),
+        (StatusCode::CREATED, Some("BER-1"))
+    );
+    assert_eq!(
+        (same_code.status, same_code.code(), same_code.field()),
+        (StatusCode::CONFLICT, "terminal_code_taken", "code")
+    );
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        wrong_store.status,
+        StatusCode::NOT_FOUND,
+        "a terminal is addressed under its own store"
+    );
+    assert_eq!(listed.body["items"][0]["active"], false);
+    assert!(listed.body["items"][0]["revoked_at"].is_string());
+    assert_eq!(app.audit("terminal.").await.len(), 2);
+}
