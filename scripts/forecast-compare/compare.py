@@ -37,9 +37,9 @@ import pandas as pd
 HORIZON = 28
 REPO = Path(__file__).resolve().parents[2]
 
-# The one line to change once the `chainsync` binary exposes `forecast`:
+# The product command, built from this checkout. To score an installed binary instead:
 #   CHAINSYNC_FORECAST = ["chainsync", "forecast"]
-CHAINSYNC_FORECAST = ["cargo", "run", "--release", "-q", "-p", "chainsync-analytics-cli", "--example", "forecast", "--"]
+CHAINSYNC_FORECAST = ["cargo", "run", "--release", "-q", "-p", "chainsync-server", "--bin", "chainsync", "--", "forecast"]
 
 
 def dataset_csv(name: str) -> Path:

@@ -1,6 +1,6 @@
-//! Stand-in for `chainsync forecast` until the server binary embeds `ForecastArgs`:
+//! `chainsync forecast` without building the server:
 //! `cargo run --release -p chainsync-analytics-cli --example forecast -- --input h.csv ...`
-//! accepts exactly the arguments `chainsync forecast` will.
+//! accepts exactly the arguments of `chainsync forecast` (same `ForecastArgs`, same `run`).
 
 use clap::Parser;
 
