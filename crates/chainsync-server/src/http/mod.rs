@@ -6,8 +6,8 @@
 //! 4. [`common`]: pagination, time formatting, audit rows.
 //! 5. One module per resource, each exposing `router()`: [`auth`], [`stores`], [`users`],
 //!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), [`terminals`],
-//!    [`stock`] (levels, ledger, adjustments, receipts, counts), and [`ops`] (health,
-//!    readiness, metrics).
+//!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
+//!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
 //!
@@ -22,6 +22,8 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod ops;
+pub mod receipt;
+pub mod sales;
 pub mod session;
 pub mod stock;
 pub mod stores;
@@ -56,6 +58,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(catalog::router())
         .merge(terminals::router())
         .merge(stock::router())
+        .merge(sales::router())
 }
 
 /// The whole HTTP application.

@@ -24,6 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "catalog", description = "Products, categories, suppliers and store prices"),
         (name = "terminals", description = "Point-of-sale terminals of a store"),
         (name = "stock", description = "Stock levels, the stock ledger, adjustments, receipts and counts"),
+        (name = "sales", description = "Sales (idempotent terminal mutations) and receipts"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

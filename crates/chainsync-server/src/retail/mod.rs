@@ -2,4 +2,5 @@
 //! each a unit of work inside a caller's transaction that applies the domain rules, writes
 //! through storage, and appends the domain events others must hear about.
 
+pub mod sales;
 pub mod stock;

@@ -53,12 +53,14 @@ struct Ids {
     supplier: String,
     product: String,
     terminal: String,
+    sale: String,
 }
 
 const BARCODE: &str = "4006381333931";
 
-/// The fixture, made by the demo admin: (category, supplier, product, BER terminal) ids.
-async fn fixture(app: &TestApp, ber: &str) -> (String, String, String, String) {
+/// The fixture, made by the demo admin: (category, supplier, product, BER terminal, first sale
+/// on that terminal) ids.
+async fn fixture(app: &TestApp, ber: &str) -> (String, String, String, String, String) {
     let admin = app.login("admin@demo.local").await;
     let id =
         |reply: crate::support::Reply| reply.body["id"].as_str().expect("fixture id").to_owned();
@@ -87,7 +89,23 @@ async fn fixture(app: &TestApp, ber: &str) -> (String, String, String, String) {
             json!({ "code": "BER-T1", "name": "Till 1" }),
         )
         .await);
-    (category, supplier, product, terminal)
+    let sale = id(app
+        .post(
+            &admin,
+            &format!("/api/stores/{ber}/sales"),
+            sale_body(&terminal, &product, 1),
+        )
+        .await);
+    (category, supplier, product, terminal, sale)
+}
+
+/// Sale number `seq` of the fixture's terminal: one milk, paid in cash.
+fn sale_body(terminal: &str, product: &str, seq: i64) -> Value {
+    json!({
+        "id": uuid::Uuid::now_v7(), "terminal_id": terminal, "seq": seq, "occurred_at": "2026-11-26T10:00:00Z",
+        "receipt_number": format!("BER-T1-{seq}"), "lines": [{ "product_id": product, "quantity": 1 }],
+        "payments": [{ "kind": "cash", "tendered_minor": 500 }],
+    })
 }
 
 fn none(_: &Ids) -> Option<Value> {
@@ -504,6 +522,35 @@ fn table() -> Vec<Row> {
             },
             expect: [401, 403, 201, 404, 201],
         },
+        // Sales: anyone working in the store sells and reads its sales.
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/sales",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/sales",
+            par: false,
+            body: |ids| Some(sale_body(&ids.terminal, &ids.product, 2)),
+            expect: [401, 201, 201, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/sales/{sale_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/sales/{sale_id}/receipt",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
     ]
 }
 
@@ -517,7 +564,7 @@ struct World {
 async fn world(backend: Backend) -> World {
     let app = spawn(backend).await;
     let ber = app.store_id("BER").await;
-    let (category, supplier, product, terminal) = fixture(&app, &ber).await;
+    let (category, supplier, product, terminal, sale) = fixture(&app, &ber).await;
     let ids = Ids {
         par: app.store_id("PAR").await,
         ber,
@@ -530,6 +577,7 @@ async fn world(backend: Backend) -> World {
         supplier,
         product,
         terminal,
+        sale,
     };
     let mut callers = Vec::new();
     for who in WHO {
@@ -579,41 +627,56 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
     drop(probe);
 
     // Reads share one server; every writing cell gets a fresh one so that no call's side
-    // effects decide another's answer.
-    let shared = world(backend).await;
-    let mut failures = Vec::new();
-    for row in &rows {
-        for (i, who) in WHO.iter().enumerate() {
-            let fresh;
-            let w = if row.method == Method::GET {
-                &shared
-            } else {
-                fresh = world(backend).await;
-                &fresh
-            };
-            let ids = &w.ids;
-            let store = if row.par { &ids.par } else { &ids.ber };
-            let path = row
-                .path
-                .replace("{store_id}", store)
-                .replace("{user_id}", &ids.target)
-                .replace("{product_id}", &ids.product)
-                .replace("{category_id}", &ids.category)
-                .replace("{supplier_id}", &ids.supplier)
-                .replace("{barcode}", BARCODE)
-                .replace("{terminal_id}", &ids.terminal);
-            let reply = w
-                .app
-                .call(&w.callers[i], row.method.clone(), &path, (row.body)(ids))
-                .await;
-            if reply.status.as_u16() != row.expect[i] {
-                failures.push(format!(
-                    "{} {} as {who:?}: expected {}, got {} {}",
-                    row.method, row.path, row.expect[i], reply.status, reply.body
-                ));
-            }
+    // effects decide another's answer. Writing cells are independent, so four run at a time.
+    let shared = std::sync::Arc::new(world(backend).await);
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
+    let mut cells = tokio::task::JoinSet::new();
+    for row in rows {
+        for (i, who) in WHO.iter().copied().enumerate() {
+            let (shared, limit, method, path, par, body, expect) = (
+                shared.clone(),
+                limit.clone(),
+                row.method.clone(),
+                row.path,
+                row.par,
+                row.body,
+                row.expect[i],
+            );
+            cells.spawn(async move {
+                let _permit = limit.acquire_owned().await.expect("semaphore");
+                let fresh;
+                let w: &World = if method == Method::GET {
+                    &shared
+                } else {
+                    fresh = world(backend).await;
+                    &fresh
+                };
+                let ids = &w.ids;
+                let store = if par { &ids.par } else { &ids.ber };
+                let url = path
+                    .replace("{store_id}", store)
+                    .replace("{user_id}", &ids.target)
+                    .replace("{product_id}", &ids.product)
+                    .replace("{category_id}", &ids.category)
+                    .replace("{supplier_id}", &ids.supplier)
+                    .replace("{barcode}", BARCODE)
+                    .replace("{terminal_id}", &ids.terminal)
+                    .replace("{sale_id}", &ids.sale);
+                let reply = w
+                    .app
+                    .call(&w.callers[i], method.clone(), &url, body(ids))
+                    .await;
+                (reply.status.as_u16() != expect).then(|| {
+                    format!(
+                        "{method} {path} as {who:?}: expected {expect}, got {} {}",
+                        reply.status, reply.body
+                    )
+                })
+            });
         }
     }
+    let mut failures: Vec<String> = cells.join_all().await.into_iter().flatten().collect();
+    failures.sort();
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

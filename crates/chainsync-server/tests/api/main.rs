@@ -8,5 +8,6 @@ mod accounts;
 mod auth;
 mod bad_input;
 mod catalog;
+mod sales;
 mod spec;
 mod stock;

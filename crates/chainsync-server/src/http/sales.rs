@@ -1,0 +1,161 @@
+//! `/api/stores/{store_id}/sales`: ring up a sale (a terminal's mutation, applied by
+//! `retail::sales::apply_sale`, the same function offline sync uses), list and read sales, and
+//! print a receipt (HTML for 80 mm paper).
+//!
+//! Anyone working in the store may sell and read its sales.
+
+use super::common::PageParams;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::session::Session;
+use super::terminals::{require_view, store_in_org};
+use crate::retail::sales::{SaleMutation, SaleView, apply_sale};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chainsync_domain::ids::{ProductId, StoreId};
+use chainsync_domain::pricing::{Payment, PricedCart};
+use chainsync_storage::{catalog, sales, terminals};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_sales, create_sale))
+        .routes(routes!(get_sale))
+        .routes(routes!(receipt))
+}
+
+/// Ring up a sale. Replaying the same mutation returns the original answer and changes
+/// nothing; a revoked terminal's sale is quarantined (202).
+#[utoipa::path(post, path = "/api/stores/{store_id}/sales", tag = "sales", params(("store_id" = StoreId, Path, description = "Store id")),
+    request_body = SaleMutation,
+    responses((status = 201, description = "Recorded (also the answer to a replay)", body = SaleView),
+              (status = 202, description = "Quarantined: the terminal is revoked", body = Object)),
+    security(("bearer" = [])))]
+async fn create_sale(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(store_id): ApiPath<StoreId>,
+    ApiJson(body): ApiJson<SaleMutation>,
+) -> ApiResult<Response> {
+    // A concurrent delivery of the same mutation (or of the terminal's same next sequence) can
+    // win the race; the retry then answers with that delivery's outcome.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = state.db.begin_write().await?;
+        let store = store_in_org(&mut tx, &session, store_id).await?;
+        require_view(&session, store_id)?;
+        match apply_sale(&mut tx, &session, &store, &body).await {
+            Ok(applied) => {
+                tx.commit().await.map_err(ApiError::internal)?;
+                return Ok((applied.status, Json(applied.body)).into_response());
+            }
+            Err(e) if attempt < 3 && matches!(e.code, "sequence_race" | "conflict") => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleList {
+    pub items: Vec<SaleView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The store's sales, newest first.
+#[utoipa::path(get, path = "/api/stores/{store_id}/sales", tag = "sales", params(("store_id" = StoreId, Path, description = "Store id"), PageParams),
+    responses((status = 200, description = "A page of sales", body = SaleList)), security(("bearer" = [])))]
+async fn list_sales(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(store): ApiPath<StoreId>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<SaleList>> {
+    let mut conn = state.db.conn().await?;
+    store_in_org(&mut conn, &session, store).await?;
+    require_view(&session, store)?;
+    let result = sales::list_sales(&mut conn, store, page.cursor()?, page.limit()?).await?;
+    let mut items = Vec::with_capacity(result.items.len());
+    for sale in &result.items {
+        let seq = sales::find_mutation(&mut conn, session.user.org_id, sale.mutation_id)
+            .await?
+            .map_or(0, |m| m.seq);
+        items.push(SaleView::from_record(sale, seq)?);
+    }
+    Ok(Json(SaleList {
+        items,
+        next_cursor: result.next_cursor,
+    }))
+}
+
+async fn load(
+    state: &AppState,
+    session: &Session,
+    store: StoreId,
+    id: Uuid,
+) -> ApiResult<(sales::SaleRecord, i64)> {
+    let mut conn = state.db.conn().await?;
+    store_in_org(&mut conn, session, store).await?;
+    let sale = sales::get_sale(&mut conn, session.user.org_id, store, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("sale"))?;
+    require_view(session, store)?;
+    let seq = sales::find_mutation(&mut conn, session.user.org_id, sale.mutation_id)
+        .await?
+        .map_or(0, |m| m.seq);
+    Ok((sale, seq))
+}
+
+/// One sale.
+#[utoipa::path(get, path = "/api/stores/{store_id}/sales/{sale_id}", tag = "sales",
+    params(("store_id" = StoreId, Path, description = "Store id"), ("sale_id" = Uuid, Path, description = "Sale id")),
+    responses((status = 200, description = "The sale", body = SaleView)), security(("bearer" = [])))]
+async fn get_sale(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath((store, id)): ApiPath<(StoreId, Uuid)>,
+) -> ApiResult<Json<SaleView>> {
+    let (sale, seq) = load(&state, &session, store, id).await?;
+    Ok(Json(SaleView::from_record(&sale, seq)?))
+}
+
+/// The receipt, as HTML sized for 80 mm paper (print it from the browser).
+#[utoipa::path(get, path = "/api/stores/{store_id}/sales/{sale_id}/receipt", tag = "sales",
+    params(("store_id" = StoreId, Path, description = "Store id"), ("sale_id" = Uuid, Path, description = "Sale id")),
+    responses((status = 200, description = "The receipt", body = String, content_type = "text/html")), security(("bearer" = [])))]
+async fn receipt(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath((store_id, id)): ApiPath<(StoreId, Uuid)>,
+) -> ApiResult<Response> {
+    let (sale, _) = load(&state, &session, store_id, id).await?;
+    let mut conn = state.db.conn().await?;
+    let store = store_in_org(&mut conn, &session, store_id).await?;
+    let terminal = terminals::get(&mut conn, session.user.org_id, sale.terminal_id).await?;
+    let priced: PricedCart = serde_json::from_str(&sale.priced).map_err(ApiError::internal)?;
+    let payments: Vec<Payment> =
+        serde_json::from_str(&sale.payments).map_err(ApiError::internal)?;
+    let mut names = Vec::with_capacity(priced.lines.len());
+    for line in &priced.lines {
+        let name = catalog::get_product(&mut conn, session.user.org_id, ProductId(line.product_id))
+            .await?
+            .map_or_else(|| line.product_id.to_string(), |p| p.name);
+        names.push(name);
+    }
+    let html = crate::http::receipt::render(&crate::http::receipt::ReceiptData {
+        store: &store,
+        terminal_code: terminal.as_ref().map_or("", |t| t.code.as_str()),
+        sale: &sale,
+        priced: &priced,
+        payments: &payments,
+        product_names: &names,
+    });
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}

@@ -1,0 +1,462 @@
+//! Applying a sale: the one function the online sale endpoint calls and offline sync will
+//! call, so online and offline are one path.
+//!
+//! A sale arrives as a *mutation* made by a terminal: a client-made id, the terminal, its
+//! per-terminal `seq`, the till's time, a receipt number the terminal made, lines and payments.
+//! Rules, in the order they are checked:
+//! 1. **Idempotent**: a mutation id seen before returns the stored result (same status, same
+//!    body) and changes nothing; the same id with different content (compared after parsing) is
+//!    `409 mutation_conflict`.
+//! 2. **Ordered per terminal**: `seq` must be the terminal's next; a gap is not a rejection of
+//!    the sale: `409 sequence_gap` tells the terminal which `seq` to send next.
+//! 3. **Revoked terminal**: the mutation is recorded as quarantined for review (`202`), not
+//!    applied: no stock moves, no sale appears.
+//! 4. **Never rejected for business reasons after the fact**: overselling is recorded (and
+//!    alerted through the outbox); a price that differs from today's price list is kept as
+//!    charged and flagged `stale_price`. Only malformed sales are refused (unknown products,
+//!    payments that do not cover the total, a reused receipt number).
+//! 5. **All or nothing**: the sale, its lines, the stock movements (valued at average cost,
+//!    which gives each line its cost of goods sold), the events and the mutation record commit
+//!    in one transaction.
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::session::Session;
+use crate::retail::stock::move_stock;
+use axum::http::StatusCode;
+use chainsync_domain::ids::{ProductId, StoreId, TerminalId};
+use chainsync_domain::pricing::{
+    Cart, CartLine, CashRounding, ManualDiscount, Payment, PricedCart, PricingContext, SaleUnit,
+    StoreTimezone, TaxConfig, price_sale,
+};
+use chainsync_domain::stock::{MovementKind, cost_of};
+use chainsync_storage::catalog;
+use chainsync_storage::sales::{self, MutationRecord, SaleLineRecord, SaleRecord};
+use chainsync_storage::stock::NewMovement;
+use chainsync_storage::stores::StoreRecord;
+use chainsync_storage::{Conn, events, now_ms, terminals};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Most lines one sale may carry.
+pub const MAX_SALE_LINES: usize = 500;
+
+/// A sale as a terminal sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleMutation {
+    /// Made by the terminal (UUID); the idempotency key.
+    pub id: Uuid,
+    pub terminal_id: TerminalId,
+    /// The terminal's own counter: 1, 2, 3, ...
+    pub seq: i64,
+    /// The terminal's hybrid logical clock reading, kept for ordering across devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hlc: Option<String>,
+    /// When the sale happened at the till.
+    pub occurred_at: DateTime<Utc>,
+    /// Made by the terminal: its code, a dash, its own counter (`BER-T1-000042`).
+    pub receipt_number: String,
+    pub lines: Vec<SaleLineInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_discount: Option<ManualDiscount>,
+    pub payments: Vec<Payment>,
+}
+
+/// One line as rung up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleLineInput {
+    pub product_id: ProductId,
+    /// Pieces, or thousandths of the unit for weighed goods.
+    pub quantity: i64,
+    /// The price charged per unit; omitted, today's price for this store applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<ManualDiscount>,
+}
+
+/// A recorded sale, as every sale endpoint returns it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SaleView {
+    pub id: Uuid,
+    /// `completed`, or `quarantined` (a revoked terminal's sale, kept for review, not applied).
+    pub status: String,
+    pub store_id: StoreId,
+    pub terminal_id: TerminalId,
+    pub mutation_id: Uuid,
+    pub seq: i64,
+    pub receipt_number: String,
+    pub occurred_at: DateTime<Utc>,
+    pub currency: String,
+    pub total_minor: i64,
+    pub tax_minor: i64,
+    pub discount_minor: i64,
+    /// Cost of goods sold at the store's average cost when sold.
+    pub cogs_minor: i64,
+    /// Review flags: `stale_price:<line>` when a line was charged another price than today's.
+    pub flags: Vec<String>,
+    /// The priced cart: lines, discounts, tax per rate, totals, and the payment settlement.
+    #[schema(value_type = Object)]
+    pub priced: Option<serde_json::Value>,
+    pub payments: Vec<Payment>,
+}
+
+impl SaleView {
+    pub fn from_record(s: &SaleRecord, seq: i64) -> ApiResult<SaleView> {
+        Ok(SaleView {
+            id: s.id,
+            status: "completed".into(),
+            store_id: s.store_id,
+            terminal_id: s.terminal_id,
+            mutation_id: s.mutation_id,
+            seq,
+            receipt_number: s.receipt_number.clone(),
+            occurred_at: DateTime::from_timestamp_millis(s.occurred_at).unwrap_or_default(),
+            currency: s.currency.clone(),
+            total_minor: s.total_minor,
+            tax_minor: s.tax_minor,
+            discount_minor: s.discount_minor,
+            cogs_minor: s.cogs_minor,
+            flags: serde_json::from_str(&s.flags).map_err(ApiError::internal)?,
+            priced: Some(serde_json::from_str(&s.priced).map_err(ApiError::internal)?),
+            payments: serde_json::from_str(&s.payments).map_err(ApiError::internal)?,
+        })
+    }
+}
+
+/// What applying a mutation produced: the HTTP status and body to answer, every time.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+}
+
+/// The store's pricing context at the moment of the sale.
+fn context(store: &StoreRecord, at: DateTime<Utc>) -> ApiResult<PricingContext> {
+    let currency =
+        chainsync_domain::money::Currency::parse(&store.currency).map_err(ApiError::internal)?;
+    let tz = StoreTimezone::try_from(store.timezone.clone()).map_err(ApiError::internal)?;
+    Ok(PricingContext {
+        currency,
+        timezone: tz,
+        priced_at: at,
+        tax: TaxConfig {
+            prices_include_tax: store.tax_inclusive,
+            rates: store
+                .tax_rates
+                .iter()
+                .map(|(k, v)| (k.clone(), u32::try_from(*v).unwrap_or(0)))
+                .collect(),
+        },
+        // Swiss francs are paid in cash to 0.05 (no 1- or 2-centime coins); elsewhere to the cent.
+        cash_rounding: if store.currency == "CHF" {
+            CashRounding::Nearest { increment_minor: 5 }
+        } else {
+            CashRounding::None
+        },
+        promotions: Vec::new(),
+    })
+}
+
+fn check_receipt_number(receipt: &str, terminal_code: &str) -> ApiResult<()> {
+    let valid = receipt.len() <= 40
+        && receipt
+            .strip_prefix(terminal_code)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable("invalid_receipt_number", format!("receipt numbers are the terminal code, a dash and the terminal's counter ({terminal_code}-000001)"))
+            .field("receipt_number"))
+    }
+}
+
+/// Applies a sale mutation for `store` inside `tx`. See the module header for the rules.
+pub async fn apply_sale(
+    tx: &mut Conn,
+    session: &Session,
+    store: &StoreRecord,
+    sale: &SaleMutation,
+) -> ApiResult<Applied> {
+    let org = session.user.org_id;
+    let payload = serde_json::to_string(sale).map_err(ApiError::internal)?;
+
+    // 1. Idempotency.
+    if let Some(previous) = sales::find_mutation(tx, org, sale.id).await? {
+        if previous.payload != payload {
+            return Err(ApiError::conflict(
+                "mutation_conflict",
+                "this mutation id was already used for different content",
+            )
+            .field("id"));
+        }
+        let body = serde_json::from_str(&previous.result).map_err(ApiError::internal)?;
+        let status = StatusCode::from_u16(u16::try_from(previous.http_status).unwrap_or(500))
+            .map_err(ApiError::internal)?;
+        return Ok(Applied { status, body });
+    }
+
+    // 2. The terminal and its sequence.
+    let terminal = terminals::get(tx, org, sale.terminal_id)
+        .await?
+        .filter(|t| t.store_id == store.id)
+        .ok_or_else(|| {
+            ApiError::unprocessable("unknown_terminal", "no such terminal in this store")
+                .field("terminal_id")
+        })?;
+    let expected = terminal.last_seq + 1;
+    if sale.seq != expected {
+        let message = format!("expected seq {expected}: resend from there");
+        return Err(if sale.seq > expected {
+            ApiError::conflict("sequence_gap", message)
+        } else {
+            ApiError::conflict("sequence_reused", message)
+        }
+        .field("seq"));
+    }
+    check_receipt_number(&sale.receipt_number, &terminal.code)?;
+    if sale.lines.is_empty() || sale.lines.len() > MAX_SALE_LINES {
+        return Err(ApiError::unprocessable(
+            "invalid_lines",
+            format!("a sale has 1 to {MAX_SALE_LINES} lines"),
+        )
+        .field("lines"));
+    }
+    let now = now_ms();
+    let occurred_at = sale.occurred_at.timestamp_millis();
+
+    // 3. A revoked terminal's sale is kept for review, not applied.
+    if !terminal.active {
+        let body = json!({
+            "id": sale.id, "status": "quarantined", "store_id": store.id, "terminal_id": terminal.id, "mutation_id": sale.id,
+            "seq": sale.seq, "receipt_number": sale.receipt_number, "reason": "terminal_revoked",
+        });
+        record(
+            tx,
+            session,
+            sale,
+            &payload,
+            "quarantined",
+            StatusCode::ACCEPTED,
+            &body,
+            now,
+        )
+        .await?;
+        events::append(
+            tx,
+            org,
+            Some(store.id),
+            "sale.quarantined",
+            &json!({ "mutation_id": sale.id, "terminal_id": terminal.id }),
+            now,
+        )
+        .await?;
+        return Ok(Applied {
+            status: StatusCode::ACCEPTED,
+            body,
+        });
+    }
+    if sales::receipt_number_used(tx, terminal.id, &sale.receipt_number).await? {
+        return Err(ApiError::conflict(
+            "receipt_number_taken",
+            "this terminal already used this receipt number",
+        )
+        .field("receipt_number"));
+    }
+
+    // 4. Price it: charged prices are kept; differences from today's price are flagged.
+    let mut cart_lines = Vec::with_capacity(sale.lines.len());
+    let mut flags = Vec::new();
+    let mut weighed = Vec::with_capacity(sale.lines.len());
+    for (i, line) in sale.lines.iter().enumerate() {
+        let product = catalog::get_product(tx, org, line.product_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::unprocessable("unknown_product", "no such product in your organisation")
+                    .field(format!("lines[{i}].product_id"))
+            })?;
+        let today = catalog::store_price(tx, store.id, product.id)
+            .await?
+            .unwrap_or(product.price_minor);
+        let charged = line.unit_price_minor.unwrap_or(today);
+        if charged != today {
+            flags.push(format!("stale_price:{i}"));
+        }
+        let unit = if product.unit == "weighed" {
+            SaleUnit::Weighed
+        } else {
+            SaleUnit::Each
+        };
+        weighed.push(unit == SaleUnit::Weighed);
+        cart_lines.push(CartLine {
+            product_id: product.id.0,
+            category_id: product.category_id.map(|c| c.0),
+            unit,
+            quantity: line.quantity,
+            unit_price_minor: charged,
+            tax_class: product.tax_class.clone(),
+            discount: line.discount,
+        });
+    }
+    let cart = Cart {
+        lines: cart_lines,
+        cart_discount: sale.cart_discount,
+        payments: sale.payments.clone(),
+    };
+    let priced: PricedCart =
+        price_sale(&cart, &context(store, sale.occurred_at)?).map_err(ApiError::from)?;
+
+    // 5. Record it all in this transaction.
+    let sale_id = Uuid::now_v7();
+    let mut lines = Vec::with_capacity(priced.lines.len());
+    let mut cogs_total = 0i64;
+    for (i, (line, is_weighed)) in priced.lines.iter().zip(&weighed).enumerate() {
+        let movement = NewMovement {
+            org_id: org,
+            store_id: store.id,
+            product_id: ProductId(line.product_id),
+            kind: MovementKind::Sale,
+            quantity: -line.quantity,
+            reason: None,
+            reference: Some(("sale".into(), sale_id.to_string())),
+            unit_cost_minor: None,
+            user_id: Some(session.user.id),
+            occurred_at,
+            recorded_at: now,
+        };
+        let outcome = move_stock(tx, &movement).await?;
+        let cogs = cost_of(line.quantity, outcome.unit_cost_minor, *is_weighed);
+        cogs_total += cogs;
+        lines.push(SaleLineRecord {
+            line_no: i as i64,
+            product_id: ProductId(line.product_id),
+            quantity: line.quantity,
+            unit_price_minor: line.unit_price_minor,
+            discount_minor: line.discount_minor,
+            total_excl_tax_minor: line.total_excl_tax_minor,
+            tax_minor: line.tax_minor,
+            total_minor: line.total_minor,
+            cogs_minor: cogs,
+        });
+    }
+    let record_row = SaleRecord {
+        id: sale_id,
+        org_id: org,
+        store_id: store.id,
+        terminal_id: terminal.id,
+        mutation_id: sale.id,
+        receipt_number: sale.receipt_number.clone(),
+        cashier_user_id: Some(session.user.id),
+        occurred_at,
+        recorded_at: now,
+        currency: store.currency.clone(),
+        total_minor: priced.totals.total_minor,
+        tax_minor: priced.totals.tax_minor,
+        discount_minor: priced.totals.discount_minor,
+        cogs_minor: cogs_total,
+        flags: serde_json::to_string(&flags).map_err(ApiError::internal)?,
+        priced: serde_json::to_string(&priced).map_err(ApiError::internal)?,
+        payments: serde_json::to_string(&sale.payments).map_err(ApiError::internal)?,
+    };
+    sales::insert_sale(tx, &record_row, &lines)
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on(
+                "sales_terminal_receipt_key",
+                "sales.terminal_id, sales.receipt_number",
+            ) {
+                ApiError::conflict(
+                    "receipt_number_taken",
+                    "this terminal already used this receipt number",
+                )
+                .field("receipt_number")
+            } else {
+                e.into()
+            }
+        })?;
+    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
+        // Another delivery of this terminal's next mutation won the race; the caller retries,
+        // and then sees that delivery's outcome.
+        return Err(ApiError::conflict(
+            "sequence_race",
+            "a concurrent request applied this sequence first: retry",
+        ));
+    }
+    let view = SaleView::from_record(&record_row, sale.seq)?;
+    let body = serde_json::to_value(&view).map_err(ApiError::internal)?;
+    record(
+        tx,
+        session,
+        sale,
+        &payload,
+        "applied",
+        StatusCode::CREATED,
+        &body,
+        now,
+    )
+    .await?;
+    events::append(
+        tx,
+        org,
+        Some(store.id),
+        "sale.completed",
+        &json!({ "sale_id": sale_id, "receipt_number": sale.receipt_number, "total_minor": view.total_minor, "currency": view.currency, "flags": view.flags }),
+        now,
+    )
+    .await?;
+    if !flags.is_empty() {
+        events::append(
+            tx,
+            org,
+            Some(store.id),
+            "sale.flagged",
+            &json!({ "sale_id": sale_id, "flags": flags }),
+            now,
+        )
+        .await?;
+    }
+    Ok(Applied {
+        status: StatusCode::CREATED,
+        body,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    tx: &mut Conn,
+    session: &Session,
+    sale: &SaleMutation,
+    payload: &str,
+    status: &str,
+    http_status: StatusCode,
+    body: &serde_json::Value,
+    now: i64,
+) -> ApiResult<()> {
+    if status == "quarantined" && !terminals::advance_seq(tx, sale.terminal_id, sale.seq).await? {
+        return Err(ApiError::conflict(
+            "sequence_race",
+            "a concurrent request applied this sequence first: retry",
+        ));
+    }
+    let mutation = MutationRecord {
+        id: sale.id,
+        org_id: session.user.org_id,
+        terminal_id: sale.terminal_id,
+        seq: sale.seq,
+        kind: "sale".into(),
+        payload: payload.to_owned(),
+        status: status.to_owned(),
+        http_status: i64::from(http_status.as_u16()),
+        result: body.to_string(),
+        received_at: now,
+    };
+    sales::insert_mutation(tx, &mutation).await?;
+    Ok(())
+}

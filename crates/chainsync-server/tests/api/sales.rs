@@ -1,0 +1,465 @@
+//! Sales: recorded exactly once whatever is re-sent, in order per terminal, never refused for
+//! business reasons after they happened, and leaving stock and cost exactly right.
+
+use crate::support::on_both_backends;
+use crate::support::{Backend, Caller, Reply, TestApp, spawn};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_sale_moves_stock_records_its_cost_and_prints_a_receipt,
+    a_sale_resent_three_times_is_recorded_once,
+    the_same_mutation_id_with_other_content_conflicts,
+    a_sequence_gap_answers_with_the_expected_seq,
+    a_revoked_terminals_sale_is_quarantined_not_applied,
+    a_stale_price_is_kept_and_flagged,
+    twenty_terminals_selling_one_product_leave_stock_exact,
+    bad_sales_get_the_right_error_and_change_nothing,
+);
+
+struct Shop {
+    app: TestApp,
+    cashier: Caller,
+    store: String,
+    terminal: String,
+    rice: String,
+}
+
+/// BER with a product (rice, 2.99, reduced tax 7 %), 50 in stock at cost 1.20, and a terminal.
+async fn shop(backend: Backend) -> Shop {
+    let app = spawn(backend).await;
+    let admin = app.login("admin@demo.local").await;
+    let rice = app.post(&admin, "/api/products", json!({ "sku": "RICE", "name": "Rice 1 kg", "price_minor": 299, "tax_class": "reduced" })).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let store = app.store_id("BER").await;
+    let received = app
+        .post(
+            &admin,
+            &format!("/api/stores/{store}/stock-receipts"),
+            json!({ "lines": [{ "product_id": rice, "quantity": 50, "unit_cost_minor": 120 }] }),
+        )
+        .await;
+    assert_eq!(received.status, StatusCode::CREATED);
+    let terminal = app
+        .post(
+            &admin,
+            &format!("/api/stores/{store}/terminals"),
+            json!({ "code": "BER-T1", "name": "Till 1" }),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cashier = app.login("cashier1.ber@demo.local").await;
+    Shop {
+        app,
+        cashier,
+        store,
+        terminal,
+        rice,
+    }
+}
+
+fn sale(shop: &Shop, seq: i64, quantity: i64, payments: Value) -> Value {
+    json!({
+        "id": uuid::Uuid::now_v7(),
+        "terminal_id": shop.terminal,
+        "seq": seq,
+        "occurred_at": chrono::Utc::now(),
+        "receipt_number": format!("BER-T1-{seq:06}"),
+        "lines": [{ "product_id": shop.rice, "quantity": quantity }],
+        "payments": payments,
+    })
+}
+
+async fn sell(shop: &Shop, body: &Value) -> Reply {
+    shop.app
+        .post(
+            &shop.cashier,
+            &format!("/api/stores/{}/sales", shop.store),
+            body.clone(),
+        )
+        .await
+}
+
+async fn on_hand(shop: &Shop) -> i64 {
+    shop.app
+        .get(
+            &shop.cashier,
+            &format!("/api/stores/{}/stock/{}", shop.store, shop.rice),
+        )
+        .await
+        .body["on_hand"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn a_sale_moves_stock_records_its_cost_and_prints_a_receipt(backend: Backend) {
+    let shop = shop(backend).await;
+
+    let reply = sell(
+        &shop,
+        &sale(
+            &shop,
+            1,
+            2,
+            json!([{ "kind": "cash", "tendered_minor": 1000 }]),
+        ),
+    )
+    .await;
+
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let body = &reply.body;
+    assert_eq!(
+        (
+            body["total_minor"].as_i64(),
+            body["tax_minor"].as_i64(),
+            body["cogs_minor"].as_i64()
+        ),
+        (Some(598), Some(39), Some(240))
+    );
+    assert_eq!(body["priced"]["settlement"]["change_minor"], 402);
+    assert_eq!(body["status"], "completed");
+    assert_eq!(on_hand(&shop).await, 48);
+    let id = body["id"].as_str().unwrap();
+    let receipt = shop
+        .app
+        .http
+        .get(format!(
+            "{}/api/stores/{}/sales/{id}/receipt",
+            shop.app.base, shop.store
+        ))
+        .bearer_auth(shop.cashier.access.as_ref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        receipt.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = receipt.text().await.unwrap();
+    for expected in [
+        "Berlin Mitte",
+        "Rice 1 kg",
+        "BER-T1-000001",
+        "5.98",
+        "Change",
+        "4.02",
+        "Tax 7.00%",
+    ] {
+        assert!(html.contains(expected), "receipt lacks {expected}");
+    }
+}
+
+async fn a_sale_resent_three_times_is_recorded_once(backend: Backend) {
+    let shop = shop(backend).await;
+    let body = sale(
+        &shop,
+        1,
+        3,
+        json!([{ "kind": "card", "amount_minor": 897, "reference": "A-1" }]),
+    );
+
+    let first = sell(&shop, &body).await;
+    let mut replays = Vec::new();
+    for _ in 0..3 {
+        replays.push(sell(&shop, &body).await);
+    }
+
+    assert_eq!(first.status, StatusCode::CREATED);
+    for replay in &replays {
+        assert_eq!(
+            (replay.status, &replay.body),
+            (first.status, &first.body),
+            "a replay answers exactly as the first time"
+        );
+    }
+    assert_eq!(on_hand(&shop).await, 47);
+    let listed = shop
+        .app
+        .get(&shop.cashier, &format!("/api/stores/{}/sales", shop.store))
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn the_same_mutation_id_with_other_content_conflicts(backend: Backend) {
+    let shop = shop(backend).await;
+    let mut body = sale(
+        &shop,
+        1,
+        1,
+        json!([{ "kind": "cash", "tendered_minor": 299 }]),
+    );
+    assert_eq!(sell(&shop, &body).await.status, StatusCode::CREATED);
+    body["lines"][0]["quantity"] = json!(5);
+    body["payments"] = json!([{ "kind": "cash", "tendered_minor": 1495 }]);
+
+    let reply = sell(&shop, &body).await;
+
+    assert_eq!(
+        (reply.status, reply.code(), reply.field()),
+        (StatusCode::CONFLICT, "mutation_conflict", "id")
+    );
+    assert_eq!(on_hand(&shop).await, 49);
+}
+
+async fn a_sequence_gap_answers_with_the_expected_seq(backend: Backend) {
+    let shop = shop(backend).await;
+    let cash = json!([{ "kind": "cash", "tendered_minor": 299 }]);
+
+    let gap = sell(&shop, &sale(&shop, 3, 1, cash.clone())).await;
+    let first = sell(&shop, &sale(&shop, 1, 1, cash.clone())).await;
+    let reused = sell(&shop, &sale(&shop, 1, 1, cash.clone())).await;
+    let second = sell(&shop, &sale(&shop, 2, 1, cash)).await;
+
+    assert_eq!(
+        (gap.status, gap.code(), gap.field()),
+        (StatusCode::CONFLICT, "sequence_gap", "seq")
+    );
+    assert!(
+        gap.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected seq 1")
+    );
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(
+        (reused.status, reused.code()),
+        (StatusCode::CONFLICT, "sequence_reused"),
+        "a new mutation cannot take a used seq"
+    );
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(on_hand(&shop).await, 48);
+}
+
+async fn a_revoked_terminals_sale_is_quarantined_not_applied(backend: Backend) {
+    let shop = shop(backend).await;
+    let manager = shop.app.login("manager.ber@demo.local").await;
+    let revoke = shop
+        .app
+        .call(
+            &manager,
+            Method::DELETE,
+            &format!("/api/stores/{}/terminals/{}", shop.store, shop.terminal),
+            None,
+        )
+        .await;
+    assert_eq!(revoke.status, StatusCode::NO_CONTENT);
+    let body = sale(
+        &shop,
+        1,
+        2,
+        json!([{ "kind": "cash", "tendered_minor": 598 }]),
+    );
+
+    let reply = sell(&shop, &body).await;
+    let replay = sell(&shop, &body).await;
+
+    assert_eq!(
+        (reply.status, reply.body["status"].as_str()),
+        (StatusCode::ACCEPTED, Some("quarantined"))
+    );
+    assert_eq!((replay.status, &replay.body), (reply.status, &reply.body));
+    assert_eq!(on_hand(&shop).await, 50, "no stock moved");
+    let listed = shop
+        .app
+        .get(&shop.cashier, &format!("/api/stores/{}/sales", shop.store))
+        .await;
+    assert!(listed.body["items"].as_array().unwrap().is_empty());
+}
+
+async fn a_stale_price_is_kept_and_flagged(backend: Backend) {
+    let shop = shop(backend).await;
+    let mut body = sale(
+        &shop,
+        1,
+        1,
+        json!([{ "kind": "cash", "tendered_minor": 249 }]),
+    );
+    body["lines"][0]["unit_price_minor"] = json!(249);
+
+    let reply = sell(&shop, &body).await;
+
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    assert_eq!(
+        reply.body["total_minor"], 249,
+        "the price charged at the till stands"
+    );
+    assert_eq!(reply.body["flags"], json!(["stale_price:0"]));
+}
+
+async fn twenty_terminals_selling_one_product_leave_stock_exact(backend: Backend) {
+    let shop = std::sync::Arc::new(shop(backend).await);
+    let admin = shop.app.login("admin@demo.local").await;
+    let mut terminals = Vec::new();
+    for i in 0..20 {
+        let t = shop
+            .app
+            .post(
+                &admin,
+                &format!("/api/stores/{}/terminals", shop.store),
+                json!({ "code": format!("C{i}"), "name": "Till" }),
+            )
+            .await;
+        terminals.push(t.body["id"].as_str().unwrap().to_owned());
+    }
+    let tasks: Vec<_> = terminals
+        .into_iter()
+        .enumerate()
+        .map(|(i, terminal)| {
+            let shop = shop.clone();
+            tokio::spawn(async move {
+                let body = json!({
+                    "id": uuid::Uuid::now_v7(), "terminal_id": terminal, "seq": 1, "occurred_at": chrono::Utc::now(),
+                    "receipt_number": format!("C{i}-1"), "lines": [{ "product_id": shop.rice, "quantity": 3 }],
+                    "payments": [{ "kind": "cash", "tendered_minor": 1000 }],
+                });
+                // Each terminal also delivers its sale twice at once, as a flaky network would.
+                let (a, b) = tokio::join!(sell(&shop, &body), sell(&shop, &body));
+                assert_eq!((a.status, b.status), (StatusCode::CREATED, StatusCode::CREATED), "{:?} {:?}", a.body, b.body);
+                assert_eq!(a.body, b.body);
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+
+    assert_eq!(
+        on_hand(&shop).await,
+        50 - 60,
+        "oversold by 10, recorded, not refused"
+    );
+    let store = shop.store.parse().unwrap();
+    assert!(
+        chainsync_storage::stock::projection_mismatches(
+            &mut shop.app.db.conn().await.unwrap(),
+            store
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    let listed = shop
+        .app
+        .get(
+            &shop.cashier,
+            &format!("/api/stores/{}/sales?limit=200", shop.store),
+        )
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 20);
+}
+
+async fn bad_sales_get_the_right_error_and_change_nothing(backend: Backend) {
+    let shop = shop(backend).await;
+    let other = shop.app.other_org_admin().await;
+    let theirs = shop
+        .app
+        .post(
+            &other,
+            "/api/products",
+            json!({ "sku": "T", "name": "Theirs", "price_minor": 100, "tax_class": "x" }),
+        )
+        .await
+        .body["id"]
+        .clone();
+    let cash = json!([{ "kind": "cash", "tendered_minor": 10_000 }]);
+    let with = |patch: Value| {
+        let mut body = sale(&shop, 1, 1, cash.clone());
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let cases = [
+        (
+            with(json!({ "lines": [{ "product_id": shop.rice, "quantity": 0 }] })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].quantity",
+        ),
+        (
+            with(json!({ "lines": [{ "product_id": shop.rice, "quantity": -2 }] })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].quantity",
+        ),
+        (
+            with(json!({ "lines": [{ "product_id": uuid::Uuid::now_v7(), "quantity": 1 }] })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].product_id",
+        ),
+        (
+            with(json!({ "lines": [{ "product_id": theirs, "quantity": 1 }] })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].product_id",
+        ),
+        (
+            with(json!({ "lines": [] })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines",
+        ),
+        (
+            with(
+                json!({ "payments": [{ "kind": "card", "amount_minor": 100, "reference": "X" }] }),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "payments",
+        ),
+        (
+            with(json!({ "receipt_number": "PAR-T9-1" })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "receipt_number",
+        ),
+        (
+            with(json!({ "terminal_id": uuid::Uuid::now_v7() })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "terminal_id",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let reply = sell(&shop, &body).await;
+        assert_eq!(
+            (reply.status, reply.field().split('.').next().unwrap_or("")),
+            (status, field.split('.').next().unwrap()),
+            "{field}: {:?}",
+            reply.body
+        );
+        assert!(
+            reply.field().starts_with(field.split('[').next().unwrap()),
+            "{field}: {:?}",
+            reply.body
+        );
+    }
+    // A receipt number used twice by one terminal.
+    assert_eq!(
+        sell(&shop, &sale(&shop, 1, 1, cash.clone())).await.status,
+        StatusCode::CREATED
+    );
+    let mut dup = sale(&shop, 2, 1, cash.clone());
+    dup["receipt_number"] = json!("BER-T1-000001");
+    let reply = sell(&shop, &dup).await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (StatusCode::CONFLICT, "receipt_number_taken")
+    );
+    // Another store's cashier cannot sell in Berlin.
+    let paris = shop.app.login("cashier1.par@demo.local").await;
+    let reply = shop
+        .app
+        .post(
+            &paris,
+            &format!("/api/stores/{}/sales", shop.store),
+            sale(&shop, 2, 1, cash),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        on_hand(&shop).await,
+        49,
+        "only the one good sale moved stock"
+    );
+}

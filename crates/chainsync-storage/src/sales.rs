@@ -1,0 +1,260 @@
+//! Mutations and sales.
+//!
+//! A mutation row is written in the same transaction as its effect, so "recorded" and
+//! "applied" can never disagree; its `result` is returned again, byte for byte, when the same
+//! mutation arrives again.
+
+use crate::error::corrupt;
+use crate::sql::{Arg, Sql};
+use crate::{Conn, Page, StorageResult};
+use chainsync_domain::ids::{OrgId, ProductId, StoreId, TerminalId, UserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+/// A recorded mutation.
+#[derive(Debug, Clone)]
+pub struct MutationRecord {
+    pub id: Uuid,
+    pub org_id: OrgId,
+    pub terminal_id: TerminalId,
+    pub seq: i64,
+    pub kind: String,
+    /// The request as canonical JSON (re-serialised after parsing).
+    pub payload: String,
+    /// `applied` or `quarantined`.
+    pub status: String,
+    pub http_status: i64,
+    pub result: String,
+    pub received_at: i64,
+}
+
+pub async fn find_mutation(
+    conn: &mut Conn,
+    org: OrgId,
+    id: Uuid,
+) -> StorageResult<Option<MutationRecord>> {
+    let row = sqlx::query("SELECT * FROM mutations WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(MutationRecord {
+            id: r.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+            org_id: r.try_get::<String, _>("org_id")?.parse().map_err(corrupt)?,
+            terminal_id: r
+                .try_get::<String, _>("terminal_id")?
+                .parse()
+                .map_err(corrupt)?,
+            seq: r.try_get("seq")?,
+            kind: r.try_get("kind")?,
+            payload: r.try_get("payload")?,
+            status: r.try_get("status")?,
+            http_status: r.try_get("http_status")?,
+            result: r.try_get("result")?,
+            received_at: r.try_get("received_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert_mutation(conn: &mut Conn, m: &MutationRecord) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO mutations (id, org_id, terminal_id, seq, kind, payload, status, http_status, result, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.org_id.to_string())
+    .bind(m.terminal_id.to_string())
+    .bind(m.seq)
+    .bind(&m.kind)
+    .bind(&m.payload)
+    .bind(&m.status)
+    .bind(m.http_status)
+    .bind(&m.result)
+    .bind(m.received_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A sale's header.
+#[derive(Debug, Clone)]
+pub struct SaleRecord {
+    pub id: Uuid,
+    pub org_id: OrgId,
+    pub store_id: StoreId,
+    pub terminal_id: TerminalId,
+    pub mutation_id: Uuid,
+    pub receipt_number: String,
+    pub cashier_user_id: Option<UserId>,
+    pub occurred_at: i64,
+    pub recorded_at: i64,
+    pub currency: String,
+    pub total_minor: i64,
+    pub tax_minor: i64,
+    pub discount_minor: i64,
+    pub cogs_minor: i64,
+    /// JSON list of review flags (`stale_price`, ...).
+    pub flags: String,
+    /// The priced cart as JSON (lines, tax breakdown, totals, settlement).
+    pub priced: String,
+    /// The payments as JSON.
+    pub payments: String,
+}
+
+/// One line of a sale, for reports and margins.
+#[derive(Debug, Clone)]
+pub struct SaleLineRecord {
+    pub line_no: i64,
+    pub product_id: ProductId,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    pub discount_minor: i64,
+    pub total_excl_tax_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub cogs_minor: i64,
+}
+
+pub async fn insert_sale(
+    conn: &mut Conn,
+    s: &SaleRecord,
+    lines: &[SaleLineRecord],
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO sales (id, org_id, store_id, terminal_id, mutation_id, receipt_number, cashier_user_id, occurred_at, \
+         recorded_at, currency, total_minor, tax_minor, discount_minor, cogs_minor, flags, priced, payments) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(s.id.to_string())
+    .bind(s.org_id.to_string())
+    .bind(s.store_id.to_string())
+    .bind(s.terminal_id.to_string())
+    .bind(s.mutation_id.to_string())
+    .bind(&s.receipt_number)
+    .bind(s.cashier_user_id.map(|u| u.to_string()))
+    .bind(s.occurred_at)
+    .bind(s.recorded_at)
+    .bind(&s.currency)
+    .bind(s.total_minor)
+    .bind(s.tax_minor)
+    .bind(s.discount_minor)
+    .bind(s.cogs_minor)
+    .bind(&s.flags)
+    .bind(&s.priced)
+    .bind(&s.payments)
+    .execute(&mut *conn)
+    .await?;
+    for line in lines {
+        sqlx::query(
+            "INSERT INTO sale_lines (sale_id, line_no, org_id, store_id, product_id, quantity, unit_price_minor, discount_minor, \
+             total_excl_tax_minor, tax_minor, total_minor, cogs_minor, occurred_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(s.id.to_string())
+        .bind(line.line_no)
+        .bind(s.org_id.to_string())
+        .bind(s.store_id.to_string())
+        .bind(line.product_id.to_string())
+        .bind(line.quantity)
+        .bind(line.unit_price_minor)
+        .bind(line.discount_minor)
+        .bind(line.total_excl_tax_minor)
+        .bind(line.tax_minor)
+        .bind(line.total_minor)
+        .bind(line.cogs_minor)
+        .bind(s.occurred_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn sale_from_row(r: &AnyRow) -> StorageResult<SaleRecord> {
+    Ok(SaleRecord {
+        id: r.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+        org_id: r.try_get::<String, _>("org_id")?.parse().map_err(corrupt)?,
+        store_id: r
+            .try_get::<String, _>("store_id")?
+            .parse()
+            .map_err(corrupt)?,
+        terminal_id: r
+            .try_get::<String, _>("terminal_id")?
+            .parse()
+            .map_err(corrupt)?,
+        mutation_id: r
+            .try_get::<String, _>("mutation_id")?
+            .parse()
+            .map_err(corrupt)?,
+        receipt_number: r.try_get("receipt_number")?,
+        cashier_user_id: r
+            .try_get::<Option<String>, _>("cashier_user_id")?
+            .map(|u| u.parse())
+            .transpose()
+            .map_err(corrupt)?,
+        occurred_at: r.try_get("occurred_at")?,
+        recorded_at: r.try_get("recorded_at")?,
+        currency: r.try_get("currency")?,
+        total_minor: r.try_get("total_minor")?,
+        tax_minor: r.try_get("tax_minor")?,
+        discount_minor: r.try_get("discount_minor")?,
+        cogs_minor: r.try_get("cogs_minor")?,
+        flags: r.try_get("flags")?,
+        priced: r.try_get("priced")?,
+        payments: r.try_get("payments")?,
+    })
+}
+
+pub async fn get_sale(
+    conn: &mut Conn,
+    org: OrgId,
+    store: StoreId,
+    id: Uuid,
+) -> StorageResult<Option<SaleRecord>> {
+    let row = sqlx::query("SELECT * FROM sales WHERE org_id = $1 AND store_id = $2 AND id = $3")
+        .bind(org.to_string())
+        .bind(store.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(sale_from_row).transpose()
+}
+
+/// A store's sales, newest first.
+pub async fn list_sales(
+    conn: &mut Conn,
+    store: StoreId,
+    cursor: Option<Uuid>,
+    limit: u32,
+) -> StorageResult<Page<SaleRecord>> {
+    let mut sql = Sql::new("SELECT * FROM sales WHERE store_id = ");
+    sql.bind(Arg::Text(store.to_string()));
+    if let Some(c) = cursor {
+        sql.push(" AND id < ").bind(Arg::Text(c.to_string()));
+    }
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(sale_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |s| s.id.to_string()))
+}
+
+/// Whether a terminal already used a receipt number.
+pub async fn receipt_number_used(
+    conn: &mut Conn,
+    terminal: TerminalId,
+    receipt: &str,
+) -> StorageResult<bool> {
+    let row =
+        sqlx::query("SELECT 1 AS hit FROM sales WHERE terminal_id = $1 AND receipt_number = $2")
+            .bind(terminal.to_string())
+            .bind(receipt)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
