@@ -67,7 +67,7 @@ pub fn render(d: &ReceiptData<'_>) -> String {
         receipt = escape(&d.sale.receipt_number),
         name = escape(&d.store.name),
         address = escape(
-            &[
+            [
                 d.store.address.as_deref().unwrap_or(""),
                 d.store.city.as_deref().unwrap_or("")
             ]
