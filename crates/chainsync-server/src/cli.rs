@@ -102,6 +102,16 @@ pub struct DemoArgs {
     /// Seed of the demo data: the same seed gives the same chain [default: 42].
     #[arg(long, env = "CHAINSYNC_SEED")]
     pub seed: Option<u64>,
+    /// How much demo data: staff (people only), small (~30 products) or full (~300 products
+    /// with stock and terminals) [default: full].
+    #[arg(long, env = "CHAINSYNC_DEMO_SCALE", value_enum)]
+    pub demo_scale: Option<demo::DemoScale>,
+}
+
+fn demo_scale(args: &DemoArgs, file: &FileConfig) -> demo::DemoScale {
+    args.demo_scale
+        .or(file.demo_scale)
+        .unwrap_or(demo::DemoScale::Full)
 }
 
 #[derive(Debug, Args, Clone)]
@@ -195,7 +205,13 @@ async fn run(
         Command::SeedDemo(args) => {
             let db = open(&args.db, &file).await?;
             let (seed, password) = demo_settings(&args.demo, &file)?;
-            let summary = demo::seed(&db, seed, password.expose_secret()).await?;
+            let summary = demo::seed(
+                &db,
+                seed,
+                password.expose_secret(),
+                demo_scale(&args.demo, &file),
+            )
+            .await?;
             print_demo(&summary, password.expose_secret());
             Ok(())
         }
@@ -229,7 +245,12 @@ fn demo_settings(args: &DemoArgs, file: &FileConfig) -> anyhow::Result<(u64, Sec
 
 fn print_demo(summary: &demo::DemoSummary, password: &str) {
     let verb = if summary.created { "Created" } else { "Found" };
-    println!("{verb} the demo chain. Every demo account's password is: {password}");
+    let products = if summary.products > 0 {
+        format!(" with {} products in stock", summary.products)
+    } else {
+        String::new()
+    };
+    println!("{verb} the demo chain{products}. Every demo account's password is: {password}");
     for (email, what) in &summary.logins {
         println!("  {email:<28} {what}");
     }
@@ -253,7 +274,13 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let empty = chainsync_storage::orgs::count(&mut *db.conn().await?).await? == 0;
     if empty && is_sqlite && !no_demo {
         let (seed, password) = demo_settings(&args.demo, file)?;
-        let summary = demo::seed(&db, seed, password.expose_secret()).await?;
+        let summary = demo::seed(
+            &db,
+            seed,
+            password.expose_secret(),
+            demo_scale(&args.demo, file),
+        )
+        .await?;
         print_demo(&summary, password.expose_secret());
     } else if empty {
         println!(

@@ -26,6 +26,7 @@ pub struct FileConfig {
     pub no_demo: Option<bool>,
     pub demo_password: Option<SecretString>,
     pub seed: Option<u64>,
+    pub demo_scale: Option<crate::demo::DemoScale>,
     pub log_format: Option<LogFormat>,
     pub log_level: Option<String>,
     pub trust_forwarded_for: Option<bool>,

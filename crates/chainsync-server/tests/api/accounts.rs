@@ -487,7 +487,9 @@ async fn store_changes_are_audited_field_by_field(backend: Backend) {
 
 async fn the_demo_seed_is_deterministic_and_idempotent(backend: Backend) {
     let app = spawn(backend).await;
-    let again = demo::seed(&app.db, 42, PASSWORD).await.unwrap();
+    let again = demo::seed(&app.db, 42, PASSWORD, demo::DemoScale::Staff)
+        .await
+        .unwrap();
     assert!(!again.created);
     assert_eq!(again.logins.len(), 16);
     let admin = app.login("admin@demo.local").await;

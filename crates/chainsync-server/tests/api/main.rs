@@ -8,6 +8,7 @@ mod accounts;
 mod auth;
 mod bad_input;
 mod catalog;
+mod demo;
 mod sales;
 mod spec;
 mod stock;

@@ -73,7 +73,16 @@ pub async fn spawn(backend: Backend) -> TestApp {
     spawn_with(backend, ApiSettings::default()).await
 }
 
+/// A server whose demo chain includes a catalog, terminals and stock at `scale`.
+pub async fn spawn_scaled(backend: Backend, scale: demo::DemoScale) -> TestApp {
+    spawn_full(backend, ApiSettings::default(), scale).await
+}
+
 pub async fn spawn_with(backend: Backend, settings: ApiSettings) -> TestApp {
+    spawn_full(backend, settings, demo::DemoScale::Staff).await
+}
+
+async fn spawn_full(backend: Backend, settings: ApiSettings, scale: demo::DemoScale) -> TestApp {
     // Server errors land in the test's captured output, shown when the test fails.
     chainsync_server::telemetry::init_logging(chainsync_server::telemetry::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -82,7 +91,9 @@ pub async fn spawn_with(backend: Backend, settings: ApiSettings) -> TestApp {
         DatabaseConfig::resolve(Some(dir.path().to_path_buf()), url, &FileConfig::default())
             .expect("config");
     let db = server::open_database(&config).await.expect("open database");
-    demo::seed(&db, 42, PASSWORD).await.expect("seed demo");
+    demo::seed(&db, 42, PASSWORD, scale)
+        .await
+        .expect("seed demo");
     let state = server::build_state(db.clone(), settings)
         .await
         .expect("state");

@@ -1,9 +1,14 @@
 //! The demo chain: one organisation with five stores in five European cities, an admin, a
-//! manager per store and two cashiers per store.
+//! manager per store and two cashiers per store; at `small` and `full` scale also a catalog,
+//! terminals and opening stock ([`catalog`]).
 //!
 //! Deterministic: the same seed gives the same ids, names and emails. Idempotent: when the
 //! demo organisation exists nothing is written and its logins are returned again. Every demo
 //! account shares one password (`chainsync-demo` unless told otherwise), hashed once.
+
+mod catalog;
+
+pub use catalog::DemoScale;
 
 use crate::security::passwords;
 use chainsync_domain::access::Role;
@@ -24,6 +29,8 @@ pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.local";
 pub struct DemoSummary {
     pub created: bool,
     pub org_id: OrgId,
+    /// Sellable products created (0 when found, or at `staff` scale).
+    pub products: usize,
     /// `(email, role description)` of every demo login.
     pub logins: Vec<(String, String)>,
 }
@@ -103,13 +110,13 @@ const LAST: [&str; 16] = [
 
 /// Deterministic ids: UUIDv7 layout (so they sort like real ones) with a fixed timestamp and
 /// random bits from the seeded generator.
-struct IdGen {
+pub(crate) struct IdGen {
     rng: ChaCha8Rng,
     ms: u64,
 }
 
 impl IdGen {
-    fn next(&mut self) -> Uuid {
+    pub(crate) fn next(&mut self) -> Uuid {
         self.ms += 1;
         let mut random = [0u8; 10];
         self.rng.fill(&mut random);
@@ -118,11 +125,17 @@ impl IdGen {
 }
 
 /// Seeds the demo chain unless it exists.
-pub async fn seed(db: &Db, seed: u64, password: &str) -> anyhow::Result<DemoSummary> {
+pub async fn seed(
+    db: &Db,
+    seed: u64,
+    password: &str,
+    scale: DemoScale,
+) -> anyhow::Result<DemoSummary> {
     if let Some(org) = orgs::find_demo(&mut *db.conn().await?).await? {
         return Ok(DemoSummary {
             created: false,
             org_id: org.id,
+            products: 0,
             logins: existing_logins(db, org.id).await?,
         });
     }
@@ -170,6 +183,7 @@ pub async fn seed(db: &Db, seed: u64, password: &str) -> anyhow::Result<DemoSumm
         .map(|(f, l)| format!("{} {}", FIRST[f], LAST[l]));
 
     let mut tx = db.begin_write().await?;
+    let mut store_codes = Vec::new();
     orgs::insert(&mut tx, &org).await?;
     let mut logins = vec![(
         DEMO_ADMIN_EMAIL.to_owned(),
@@ -208,6 +222,7 @@ pub async fn seed(db: &Db, seed: u64, password: &str) -> anyhow::Result<DemoSumm
             updated_at: now,
         };
         stores::insert(&mut tx, &store).await?;
+        store_codes.push((store.id, store.code.clone()));
         let code = city.code.to_ascii_lowercase();
         let staff = [
             (format!("manager.{code}@demo.local"), Role::Manager),
@@ -224,10 +239,21 @@ pub async fn seed(db: &Db, seed: u64, password: &str) -> anyhow::Result<DemoSumm
             logins.push((email, format!("{} at {}", role.as_str(), city.name)));
         }
     }
+    let products = catalog::seed_catalog(
+        &mut tx,
+        org.id,
+        &store_codes,
+        scale,
+        &mut rng,
+        &mut ids,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(DemoSummary {
         created: true,
         org_id: org.id,
+        products,
         logins,
     })
 }
