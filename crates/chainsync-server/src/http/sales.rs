@@ -9,15 +9,18 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::session::Session;
 use super::terminals::{require_view, store_in_org};
-use crate::retail::sales::{SaleMutation, SaleView, apply_sale};
+use crate::retail::sales::{
+    SaleLineInput, SaleMutation, SaleView, apply_sale, cart_from_lines, context,
+};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chainsync_domain::ids::{ProductId, StoreId};
-use chainsync_domain::pricing::{Payment, PricedCart};
+use chainsync_domain::pricing::{ManualDiscount, Payment, PricedCart, price_cart as price};
 use chainsync_storage::{catalog, sales, terminals};
+use serde::Deserialize;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +29,7 @@ use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(price_cart))
         .routes(routes!(list_sales, create_sale))
         .routes(routes!(get_sale))
         .routes(routes!(receipt))
@@ -158,4 +162,65 @@ async fn receipt(
         product_names: &names,
     });
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// A cart to price before (or without) selling it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceCartRequest {
+    pub lines: Vec<SaleLineInput>,
+    #[serde(default)]
+    pub cart_discount: Option<ManualDiscount>,
+    /// Optional: when given, they are settled (change, cash rounding, what is still due).
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+    /// The moment to price at (promotions are scheduled); default now.
+    #[serde(default)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PricedCartView {
+    /// Lines, discounts, tax per rate, totals, and the settlement when payments were given.
+    #[schema(value_type = Object)]
+    pub priced: serde_json::Value,
+    /// `stale_price:<line>` where a line's price differs from today's price in this store.
+    pub flags: Vec<String>,
+}
+
+/// Price this cart with the store's prices, tax and promotions, exactly as a sale would be
+/// priced. Changes nothing.
+#[utoipa::path(post, path = "/api/stores/{store_id}/price-cart", tag = "sales", params(("store_id" = StoreId, Path, description = "Store id")),
+    request_body = PriceCartRequest, responses((status = 200, description = "The priced cart", body = PricedCartView)), security(("bearer" = [])))]
+async fn price_cart(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(store_id): ApiPath<StoreId>,
+    ApiJson(body): ApiJson<PriceCartRequest>,
+) -> ApiResult<Json<PricedCartView>> {
+    let mut conn = state.db.conn().await?;
+    let store = store_in_org(&mut conn, &session, store_id).await?;
+    require_view(&session, store_id)?;
+    if body.lines.len() > crate::retail::sales::MAX_SALE_LINES {
+        return Err(
+            ApiError::unprocessable("invalid_lines", "a cart has at most 500 lines").field("lines"),
+        );
+    }
+    let (cart, flags, _) = cart_from_lines(
+        &mut conn,
+        session.user.org_id,
+        &store,
+        &body.lines,
+        body.cart_discount,
+        body.payments,
+    )
+    .await?;
+    let priced = price(
+        &cart,
+        &context(&store, body.at.unwrap_or_else(chrono::Utc::now))?,
+    )?;
+    Ok(Json(PricedCartView {
+        priced: serde_json::to_value(priced).map_err(ApiError::internal)?,
+        flags,
+    }))
 }

@@ -136,7 +136,7 @@ pub struct Applied {
 }
 
 /// The store's pricing context at the moment of the sale.
-fn context(store: &StoreRecord, at: DateTime<Utc>) -> ApiResult<PricingContext> {
+pub fn context(store: &StoreRecord, at: DateTime<Utc>) -> ApiResult<PricingContext> {
     let currency =
         chainsync_domain::money::Currency::parse(&store.currency).map_err(ApiError::internal)?;
     let tz = StoreTimezone::try_from(store.timezone.clone()).map_err(ApiError::internal)?;
@@ -178,6 +178,62 @@ fn check_receipt_number(receipt: &str, terminal_code: &str) -> ApiResult<()> {
     }
 }
 
+/// Builds the cart to price from lines as rung up: each product is looked up in the
+/// organisation (422 naming the line when unknown), its tax class and category come from the
+/// catalog, and the charged price is kept; a price other than today's (the store override or
+/// the catalog price) is flagged `stale_price:<line>`. Also returns which lines are weighed.
+pub async fn cart_from_lines(
+    tx: &mut Conn,
+    org: chainsync_domain::ids::OrgId,
+    store: &StoreRecord,
+    lines: &[SaleLineInput],
+    cart_discount: Option<ManualDiscount>,
+    payments: Vec<Payment>,
+) -> ApiResult<(Cart, Vec<String>, Vec<bool>)> {
+    let mut cart_lines = Vec::with_capacity(lines.len());
+    let mut flags = Vec::new();
+    let mut weighed = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let product = catalog::get_product(tx, org, line.product_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::unprocessable("unknown_product", "no such product in your organisation")
+                    .field(format!("lines[{i}].product_id"))
+            })?;
+        let today = catalog::store_price(tx, store.id, product.id)
+            .await?
+            .unwrap_or(product.price_minor);
+        let charged = line.unit_price_minor.unwrap_or(today);
+        if charged != today {
+            flags.push(format!("stale_price:{i}"));
+        }
+        let unit = if product.unit == "weighed" {
+            SaleUnit::Weighed
+        } else {
+            SaleUnit::Each
+        };
+        weighed.push(unit == SaleUnit::Weighed);
+        cart_lines.push(CartLine {
+            product_id: product.id.0,
+            category_id: product.category_id.map(|c| c.0),
+            unit,
+            quantity: line.quantity,
+            unit_price_minor: charged,
+            tax_class: product.tax_class.clone(),
+            discount: line.discount,
+        });
+    }
+    Ok((
+        Cart {
+            lines: cart_lines,
+            cart_discount,
+            payments,
+        },
+        flags,
+        weighed,
+    ))
+}
+
 /// Applies a sale mutation for `store` inside `tx`. See the module header for the rules.
 pub async fn apply_sale(
     tx: &mut Conn,
@@ -187,6 +243,17 @@ pub async fn apply_sale(
 ) -> ApiResult<Applied> {
     let org = session.user.org_id;
     let payload = serde_json::to_string(sale).map_err(ApiError::internal)?;
+
+    // The terminal is read before the mutation is looked up: a mutation and the sequence it
+    // advanced commit together, and on PostgreSQL every statement sees a newer snapshot, so
+    // once this read shows a sequence taken, the lookup below sees the mutation that took it.
+    let terminal = terminals::get(tx, org, sale.terminal_id)
+        .await?
+        .filter(|t| t.store_id == store.id)
+        .ok_or_else(|| {
+            ApiError::unprocessable("unknown_terminal", "no such terminal in this store")
+                .field("terminal_id")
+        })?;
 
     // 1. Idempotency.
     if let Some(previous) = sales::find_mutation(tx, org, sale.id).await? {
@@ -203,14 +270,7 @@ pub async fn apply_sale(
         return Ok(Applied { status, body });
     }
 
-    // 2. The terminal and its sequence.
-    let terminal = terminals::get(tx, org, sale.terminal_id)
-        .await?
-        .filter(|t| t.store_id == store.id)
-        .ok_or_else(|| {
-            ApiError::unprocessable("unknown_terminal", "no such terminal in this store")
-                .field("terminal_id")
-        })?;
+    // 2. The sequence.
     let expected = terminal.last_seq + 1;
     if sale.seq != expected {
         let message = format!("expected seq {expected}: resend from there");
@@ -271,45 +331,25 @@ pub async fn apply_sale(
         .field("receipt_number"));
     }
 
-    // 4. Price it: charged prices are kept; differences from today's price are flagged.
-    let mut cart_lines = Vec::with_capacity(sale.lines.len());
-    let mut flags = Vec::new();
-    let mut weighed = Vec::with_capacity(sale.lines.len());
-    for (i, line) in sale.lines.iter().enumerate() {
-        let product = catalog::get_product(tx, org, line.product_id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::unprocessable("unknown_product", "no such product in your organisation")
-                    .field(format!("lines[{i}].product_id"))
-            })?;
-        let today = catalog::store_price(tx, store.id, product.id)
-            .await?
-            .unwrap_or(product.price_minor);
-        let charged = line.unit_price_minor.unwrap_or(today);
-        if charged != today {
-            flags.push(format!("stale_price:{i}"));
-        }
-        let unit = if product.unit == "weighed" {
-            SaleUnit::Weighed
-        } else {
-            SaleUnit::Each
-        };
-        weighed.push(unit == SaleUnit::Weighed);
-        cart_lines.push(CartLine {
-            product_id: product.id.0,
-            category_id: product.category_id.map(|c| c.0),
-            unit,
-            quantity: line.quantity,
-            unit_price_minor: charged,
-            tax_class: product.tax_class.clone(),
-            discount: line.discount,
-        });
+    // Take this terminal's sequence before writing anything: a concurrent delivery of the same
+    // mutation now waits on the terminal row, then finds the sequence taken and retries into
+    // the replay path, instead of colliding on the sale's unique keys.
+    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
+        return Err(ApiError::conflict(
+            "sequence_race",
+            "a concurrent request applied this sequence first: retry",
+        ));
     }
-    let cart = Cart {
-        lines: cart_lines,
-        cart_discount: sale.cart_discount,
-        payments: sale.payments.clone(),
-    };
+    // 4. Price it: charged prices are kept; differences from today's price are flagged.
+    let (cart, flags, weighed) = cart_from_lines(
+        tx,
+        org,
+        store,
+        &sale.lines,
+        sale.cart_discount,
+        sale.payments.clone(),
+    )
+    .await?;
     let priced: PricedCart =
         price_sale(&cart, &context(store, sale.occurred_at)?).map_err(ApiError::from)?;
 
@@ -381,14 +421,6 @@ pub async fn apply_sale(
                 e.into()
             }
         })?;
-    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
-        // Another delivery of this terminal's next mutation won the race; the caller retries,
-        // and then sees that delivery's outcome.
-        return Err(ApiError::conflict(
-            "sequence_race",
-            "a concurrent request applied this sequence first: retry",
-        ));
-    }
     let view = SaleView::from_record(&record_row, sale.seq)?;
     let body = serde_json::to_value(&view).map_err(ApiError::internal)?;
     record(

@@ -551,6 +551,13 @@ fn table() -> Vec<Row> {
             body: none,
             expect: [401, 200, 200, 404, 200],
         },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/price-cart",
+            par: false,
+            body: |ids| Some(json!({ "lines": [{ "product_id": ids.product, "quantity": 2 }] })),
+            expect: [401, 200, 200, 404, 200],
+        },
     ]
 }
 

@@ -463,3 +463,66 @@ async fn bad_sales_get_the_right_error_and_change_nothing(backend: Backend) {
         "only the one good sale moved stock"
     );
 }
+
+mod price_cart {
+    use super::*;
+
+    on_both_backends!(pricing_a_cart_matches_the_sale_and_changes_nothing);
+
+    async fn pricing_a_cart_matches_the_sale_and_changes_nothing(backend: Backend) {
+        let shop = shop(backend).await;
+        let path = format!("/api/stores/{}/price-cart", shop.store);
+        let lines = json!([{ "product_id": shop.rice, "quantity": 3, "discount": { "kind": "percent", "percent_bps": 1000 } }]);
+
+        let quote = shop
+            .app
+            .post(
+                &shop.cashier,
+                &path,
+                json!({ "lines": lines, "payments": [{ "kind": "cash", "tendered_minor": 1000 }] }),
+            )
+            .await;
+        let empty = shop
+            .app
+            .post(&shop.cashier, &path, json!({ "lines": [] }))
+            .await;
+        let unknown = shop
+            .app
+            .post(
+                &shop.cashier,
+                &path,
+                json!({ "lines": [{ "product_id": uuid::Uuid::now_v7(), "quantity": 1 }] }),
+            )
+            .await;
+
+        assert_eq!(quote.status, StatusCode::OK, "{:?}", quote.body);
+        let total = quote.body["priced"]["totals"]["total_minor"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(total, 807, "3 × 2.99 = 8.97, less 10 % = 8.07");
+        assert_eq!(quote.body["priced"]["settlement"]["change_minor"], 193);
+        assert_eq!(
+            (empty.status, empty.field()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "lines")
+        );
+        assert_eq!(
+            (unknown.status, unknown.field()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "lines[0].product_id")
+        );
+        assert_eq!(on_hand(&shop).await, 50, "pricing moves no stock");
+
+        let mut body = sale(
+            &shop,
+            1,
+            3,
+            json!([{ "kind": "cash", "tendered_minor": 1000 }]),
+        );
+        body["lines"] = lines;
+        let sold = sell(&shop, &body).await;
+        assert_eq!(
+            sold.body["total_minor"].as_i64(),
+            Some(total),
+            "the sale charges what the quote said"
+        );
+    }
+}
