@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod checkout;
 mod forecast;
 
 /// ChainSync benchmarks.
@@ -17,10 +18,13 @@ struct Cli {
 enum Command {
     /// Time the default forecasting run (ensemble + reconciliation) per stage.
     Forecast(forecast::Args),
+    /// Drive the sale API of a running server with concurrent terminals; sales/s and latency.
+    Checkout(checkout::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Forecast(args) => forecast::run(&args),
+        Command::Checkout(args) => checkout::run(&args),
     }
 }
