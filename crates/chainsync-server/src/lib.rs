@@ -3,7 +3,8 @@
 //!
 //! Reading guide: [`cli`] parses commands and resolves [`config`]; [`server`] wires storage,
 //! keys and the [`http`] router into a running server; [`demo`] and [`setup`] create data;
-//! [`security`] holds password and token handling; [`telemetry`] logs and metrics.
+//! [`security`] holds password and token handling; [`telemetry`] logs and metrics; [`web`]
+//! serves the embedded web app.
 
 pub mod cli;
 pub mod config;
@@ -14,3 +15,4 @@ pub mod server;
 pub mod setup;
 pub mod state;
 pub mod telemetry;
+pub mod web;

@@ -8,3 +8,4 @@ mod accounts;
 mod auth;
 mod bad_input;
 mod spec;
+mod web;
