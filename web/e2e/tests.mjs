@@ -1,0 +1,195 @@
+// The end-to-end scenarios, in order (later ones use what earlier ones created, in `shared`).
+import assert from "node:assert/strict";
+
+const DEMO_PASSWORD = "chainsync-demo";
+
+async function signIn(page, base, email, password) {
+  await page.goto(base + "/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function heading(page, name) {
+  await page.getByRole("heading", { level: 1, name }).waitFor({ timeout: 15_000 });
+}
+
+async function navLabels(page) {
+  return page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts();
+}
+
+export const tests = [
+  [
+    "admin signs in and sees the whole back office",
+    async ({ base, page, shot }) => {
+      await page.goto(base + "/");
+      await heading(page, "Sign in");
+      await shot("01-sign-in");
+      await signIn(page, base, "admin@demo.local", "wrong password");
+      await page.getByRole("alert").getByText("The email or password is incorrect.").waitFor();
+      await shot("01b-sign-in-error");
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      assert.deepEqual(await navLabels(page), ["Stores", "Staff", "Audit log", "My account"]);
+      await page.getByRole("link", { name: "Berlin" }).first().waitFor();
+      await shot("02-stores");
+    },
+  ],
+  [
+    "admin edits a store and sees the API's field error",
+    async ({ base, page, shot }) => {
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await page
+        .getByRole("link", { name: /Berlin/ })
+        .first()
+        .click();
+      await heading(page, /Berlin/);
+      const code = page.getByLabel("Code");
+      await code.fill("not a code!");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.getByText("Use 1 to 16 capital letters, digits or hyphens").waitFor();
+      assert.equal(await code.getAttribute("aria-invalid"), "true");
+      await shot("03-store-field-error");
+    },
+  ],
+  [
+    "admin creates a Berlin cashier and sees the one-time password once",
+    async ({ base, page, shot, shared }) => {
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Staff" })
+        .click();
+      await heading(page, "Staff");
+      await page.getByRole("cell", { name: "cashier1.ber@demo.local" }).waitFor();
+      await shot("04-staff");
+      await page.getByRole("link", { name: "New staff member" }).click();
+      await heading(page, "New staff member");
+      await page.getByLabel("Full name").fill("Nina Neumann");
+      await page.getByLabel("Email").fill("nina.neumann@demo.local");
+      const store = page.getByLabel("Store", { exact: true });
+      const berlin = await store
+        .locator("option", { hasText: "Berlin" })
+        .first()
+        .getAttribute("value");
+      await store.selectOption(berlin);
+      await page.getByLabel("Role", { exact: true }).selectOption("cashier");
+      await shot("05-new-staff");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByRole("heading", { name: "One-time password for Nina Neumann" }).waitFor();
+      const otp = (await page.getByTestId("one-time-password").innerText()).trim();
+      assert.ok(otp.length >= 10, `one-time password looks too short: ${otp}`);
+      shared.cashierOtp = otp;
+      await page.getByRole("button", { name: "Copy" }).click();
+      await page
+        .getByRole("status")
+        .filter({ hasText: /Copied|Ctrl\+C/ })
+        .waitFor();
+      await shot("06-one-time-password");
+      // Shown once: opening the person's page does not show it again.
+      await page.getByRole("link", { name: /Open Nina Neumann/ }).click();
+      await heading(page, "Nina Neumann");
+      assert.equal(await page.getByTestId("one-time-password").count(), 0);
+      await page.getByText("waiting for the first sign-in").waitFor();
+      await shot("07-staff-detail");
+    },
+  ],
+  [
+    "admin reads the audit log with a filter",
+    async ({ base, page, shot }) => {
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await page.goto(base + "/audit");
+      await heading(page, "Audit log");
+      await page.getByRole("cell", { name: "Created a user user.created" }).first().waitFor();
+      await page.getByLabel("Action").fill("user.");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await page
+        .getByRole("cell", { name: /nina\.neumann@demo\.local/ })
+        .first()
+        .waitFor();
+      const actions = await page.locator("tbody td:nth-child(3) .code").allInnerTexts();
+      assert.ok(
+        actions.length > 0 && actions.every((a) => a.startsWith("user.")),
+        actions.join(","),
+      );
+      await shot("08-audit");
+    },
+  ],
+  [
+    "the new cashier must choose a password and cannot reach the back office",
+    async ({ base, page, shot, shared }) => {
+      await signIn(page, base, "nina.neumann@demo.local", shared.cashierOtp);
+      await heading(page, "Choose your password");
+      await shot("09-choose-password");
+      // Nothing else is reachable before the password is chosen.
+      await page.goto(base + "/my-store");
+      await heading(page, "Choose your password");
+      await page.getByLabel("One-time password").fill(shared.cashierOtp);
+      await page.getByLabel("New password", { exact: true }).fill("tulip-harbour-lantern");
+      await page.getByLabel("Repeat the new password").fill("tulip-harbour-lantern");
+      await page.getByRole("button", { name: "Save and continue" }).click();
+      await heading(page, "My store");
+      await page.getByRole("heading", { level: 2, name: /Berlin/ }).waitFor();
+      assert.deepEqual(await navLabels(page), ["My store", "My account"]);
+      await shot("10-cashier-my-store");
+      for (const path of ["/staff", "/stores", "/stores/new", "/audit"]) {
+        await page.goto(base + path);
+        await heading(page, "Not available for your role");
+      }
+      await shot("11-cashier-not-allowed");
+      // The server is the authority: the API refuses the cashier as well.
+      const status = await page.evaluate(async () => (await fetch("/api/users")).status);
+      assert.equal(status, 401, "no token in the page's plain fetch");
+      await page.goto(base + "/account");
+      await heading(page, "My account");
+      await shot("12-my-account");
+    },
+  ],
+  [
+    "a manager sees only their store's staff, and the session survives a reload",
+    async ({ base, page, shot }) => {
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      assert.deepEqual(await navLabels(page), ["My stores", "Staff", "My account"]);
+      await page.getByRole("cell", { name: "nina.neumann@demo.local" }).waitFor();
+      const emails = await page.locator("tbody td:nth-child(2)").allInnerTexts();
+      assert.ok(emails.includes("cashier1.ber@demo.local"), emails.join(","));
+      for (const e of emails) {
+        assert.ok(
+          e === "manager.ber@demo.local" ||
+            e.endsWith(".ber@demo.local") ||
+            e === "nina.neumann@demo.local",
+          `a Berlin manager sees ${e}`,
+        );
+      }
+      await shot("13-manager-staff");
+      await page.reload();
+      await heading(page, "Staff");
+      await page.goto(base + "/audit");
+      await heading(page, "Not available for your role");
+      await page.goto(base + "/account");
+      await heading(page, "My account");
+      await page.getByRole("button", { name: "Sign out everywhere" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
+      await heading(page, "Sign in");
+      await page.reload();
+      await heading(page, "Sign in");
+    },
+  ],
+  [
+    "the layout holds on a tablet",
+    async ({ base, page, shot }) => {
+      await page.setViewportSize({ width: 820, height: 1180 });
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await shot("14-tablet-stores");
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth > window.innerWidth,
+      );
+      assert.equal(overflow, false, "the page scrolls sideways on a tablet");
+    },
+  ],
+];
