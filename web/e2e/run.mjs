@@ -56,6 +56,7 @@ function startServer(dataDir) {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "chainsync-e2e-"));
+rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 const server = startServer(dataDir);
 let browser;

@@ -53,11 +53,6 @@ export function TextField({ label, name, error, hint, id, ...input }: FieldProps
   return (
     <div className={`field${error ? " has-error" : ""}`}>
       <label htmlFor={fieldId}>{label}</label>
-      {hint ? (
-        <p className="hint" id={hintId}>
-          {hint}
-        </p>
-      ) : null}
       <input
         id={fieldId}
         name={name}
@@ -65,6 +60,11 @@ export function TextField({ label, name, error, hint, id, ...input }: FieldProps
         aria-describedby={[hintId, errId].filter(Boolean).join(" ") || undefined}
         {...input}
       />
+      {hint ? (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
       {error ? (
         <p className="field-error" id={errId}>
           {error}

@@ -5,7 +5,14 @@ import type { Page as ApiPage } from "../../platform/net/api";
 import { useAsync } from "../../ui/hooks";
 import { Empty, LoadError, Loading, Page, SelectField, TextField } from "../../ui/ui";
 import type { UserView } from "../auth/types";
-import { ACTIONS, actionLabel, localInputToRfc3339, summarizeDetails } from "./describe";
+import { useStores } from "../staff/useStores";
+import {
+  ACTIONS,
+  type Namer,
+  actionLabel,
+  localInputToRfc3339,
+  summarizeDetails,
+} from "./describe";
 
 interface AuditEntry {
   id: string;
@@ -51,7 +58,18 @@ export function AuditPage() {
       }),
     [api, applied, cursor],
   );
+  const stores = useStores();
   const names = new Map((people.data?.items ?? []).map((u) => [u.id, u.display_name]));
+  const namer: Namer = (kind, id) => {
+    if (kind === "user") return names.get(id);
+    const s = stores.byId.get(id);
+    return s ? `${s.name} (${s.code})` : undefined;
+  };
+  const target = (e: AuditEntry) => {
+    if (!e.target_type || !e.target_id) return "—";
+    const kind = e.target_type === "store" ? "store" : "user";
+    return namer(kind, e.target_id) ?? `${e.target_type} ${e.target_id.slice(0, 8)}…`;
+  };
 
   function apply(e: FormEvent) {
     e.preventDefault();
@@ -165,14 +183,8 @@ export function AuditPage() {
                     <br />
                     <span className="code muted">{e.action}</span>
                   </td>
-                  <td>
-                    {e.target_type === "user" && e.target_id && names.has(e.target_id)
-                      ? names.get(e.target_id)
-                      : e.target_type
-                        ? `${e.target_type} ${e.target_id?.slice(0, 8) ?? ""}…`
-                        : "—"}
-                  </td>
-                  <td className="details-cell">{summarizeDetails(e.details)}</td>
+                  <td>{target(e)}</td>
+                  <td className="details-cell">{summarizeDetails(e.details, namer)}</td>
                   <td className="nowrap">{e.source_ip ?? "—"}</td>
                 </tr>
               ))}

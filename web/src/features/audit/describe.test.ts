@@ -18,6 +18,20 @@ describe("audit entries in words", () => {
     ).toBe("name: Berlin → Berlin Mitte; city: — → Berlin");
   });
 
+  it("names stores in store roles", () => {
+    const name = (kind: string, id: string) =>
+      kind === "store" && id === "s1" ? "Berlin (BER)" : undefined;
+    expect(
+      summarizeDetails(
+        { email: "a@b.c", memberships: [{ store_id: "s1", role: "cashier" }] },
+        name,
+      ),
+    ).toBe("email: a@b.c; memberships: cashier at Berlin (BER)");
+    expect(summarizeDetails({ store_id: "s2", role: "manager", previous_role: null }, name)).toBe(
+      "store id: s2; role: manager",
+    );
+  });
+
   it("lists plain details and leaves out empty ones", () => {
     expect(summarizeDetails({ reason: "wrong_password", memberships: [] })).toBe(
       "reason: wrong_password",

@@ -187,7 +187,7 @@ export function StaffDetailPage({ id }: { id: string }) {
         {u.memberships.length === 0 ? (
           <p className="muted">No store roles.</p>
         ) : (
-          <table className="table">
+          <table className="table table-middle">
             <caption className="sr-only">Store roles of {u.display_name}</caption>
             <thead>
               <tr>
@@ -349,7 +349,11 @@ function GrantForm({ user, onGranted }: { user: UserView; onGranted: (u: UserVie
   const [role, setRole] = useState<Role>("cashier");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const chosen = storeId || grantable[0]?.id || "";
+  const chosen =
+    storeId ||
+    (grantable.find((s) => !user.memberships.some((m) => m.store_id === s.id)) ?? grantable[0])
+      ?.id ||
+    "";
 
   if (grantable.length === 0) return null;
 

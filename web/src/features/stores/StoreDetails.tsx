@@ -24,7 +24,7 @@ export function StoreDetails({ store, locale }: { store: Store; locale: string }
           <ul className="plain">
             {Object.entries(store.tax_rates).map(([cls, bp]) => (
               <li key={cls}>
-                {cls.replace(/_/g, " ")}: {formatRate(bp, locale)}
+                {label(cls)}: {formatRate(bp, locale)}
               </li>
             ))}
           </ul>
@@ -40,4 +40,10 @@ export function StoreDetails({ store, locale }: { store: Store; locale: string }
       <dd>{formatDate(store.created_at, locale)}</dd>
     </dl>
   );
+}
+
+/** `reduced_food` → "Reduced food". */
+function label(cls: string): string {
+  const t = cls.replace(/_/g, " ");
+  return t.charAt(0).toUpperCase() + t.slice(1);
 }

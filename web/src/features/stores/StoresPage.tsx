@@ -62,7 +62,9 @@ export function StoresPage() {
                 <th scope="col">City</th>
                 <th scope="col">Country</th>
                 <th scope="col">Currency</th>
-                <th scope="col">Time zone</th>
+                <th scope="col" className="hide-narrow">
+                  Time zone
+                </th>
                 <th scope="col">Status</th>
               </tr>
             </thead>
@@ -78,7 +80,7 @@ export function StoresPage() {
                   <td>{s.city ?? "—"}</td>
                   <td>{s.country}</td>
                   <td>{s.currency}</td>
-                  <td>{s.timezone}</td>
+                  <td className="hide-narrow">{s.timezone}</td>
                   <td>
                     {s.active ? (
                       <span className="pill pill-ok">Active</span>
