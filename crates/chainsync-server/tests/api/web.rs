@@ -52,7 +52,7 @@ async fn get(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
         .expect("request")
 }
 
-fn header<'a>(r: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(r: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     r.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
