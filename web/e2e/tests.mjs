@@ -180,6 +180,76 @@ export const tests = [
     },
   ],
   [
+    "two tabs resume one session at the same moment without tripping reuse detection",
+    async ({ base, context, page }) => {
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      const second = await context.newPage();
+      await second.goto(base + "/staff");
+      await heading(second, "Staff");
+      // Both tabs start over at once: each must refresh, and they share one refresh token.
+      for (let round = 0; round < 3; round++) {
+        await Promise.all([page.reload(), second.reload()]);
+        await Promise.all([heading(page, "Staff"), heading(second, "Staff")]);
+      }
+      // The session is intact (a reused token would have revoked it): it still refreshes.
+      await page.reload();
+      await heading(page, "Staff");
+      await second.close();
+    },
+  ],
+  [
+    "an admin creates a store with the keyboard alone",
+    async ({ base, page, shot }) => {
+      await page.goto(base + "/");
+      await heading(page, "Sign in");
+      // The email field has focus on arrival.
+      await page.keyboard.type("admin@demo.local");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(DEMO_PASSWORD);
+      await page.keyboard.press("Enter");
+      await heading(page, "Stores");
+      // Tab from the page heading to "New store" and open it.
+      let reached = false;
+      for (let i = 0; i < 15 && !reached; i++) {
+        await page.keyboard.press("Tab");
+        reached = await page.evaluate(() => document.activeElement?.textContent === "New store");
+      }
+      assert.ok(reached, "New store is reachable with Tab");
+      await page.keyboard.press("Enter");
+      await heading(page, "New store");
+      const typeInto = async (label, text) => {
+        for (let i = 0; i < 30; i++) {
+          const focused = await page.evaluate(() => {
+            const el = document.activeElement;
+            return el && el.id
+              ? document.querySelector(`label[for="${el.id}"]`)?.textContent
+              : null;
+          });
+          if (focused === label) {
+            await page.keyboard.press("ControlOrMeta+a");
+            await page.keyboard.type(text);
+            return;
+          }
+          await page.keyboard.press("Tab");
+        }
+        throw new Error(`no field labelled ${label} reachable with Tab`);
+      };
+      await typeInto("Code", "HAM");
+      await typeInto("Name", "Hamburg Schanze");
+      await typeInto("City", "Hamburg");
+      await typeInto("Country", "DE");
+      await typeInto("Currency", "EUR");
+      await typeInto("Time zone", "Europe/Berlin");
+      await typeInto("Tax class", "standard");
+      await typeInto("Rate (%)", "19");
+      await page.keyboard.press("Enter"); // submits the form
+      await heading(page, "Hamburg Schanze (HAM)");
+      await page.getByRole("status").getByText("The store was created.").waitFor();
+      await shot("15-store-created-by-keyboard");
+    },
+  ],
+  [
     "the layout holds on a tablet",
     async ({ base, page, shot }) => {
       await page.setViewportSize({ width: 820, height: 1180 });

@@ -29,12 +29,16 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   };
 }
 
-/** Sets the document title and moves focus to the page heading when the page opens. */
-export function usePageFocus(title: string) {
+/**
+ * Sets the document title and, unless `focusHeading` is false (a screen whose first field
+ * should take the first keystroke), moves focus to the page heading when the page opens, so
+ * screen readers announce the new page and Tab starts from the top of it.
+ */
+export function usePageFocus(title: string, focusHeading = true) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · ChainSync`;
-    ref.current?.focus({ preventScroll: false });
-  }, [title]);
+    if (focusHeading) ref.current?.focus({ preventScroll: false });
+  }, [title, focusHeading]);
   return ref;
 }

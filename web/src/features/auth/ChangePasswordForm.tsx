@@ -15,6 +15,7 @@ export function ChangePasswordForm({
   currentLabel = "Current password",
   submitLabel = "Change password",
   onDone,
+  autoFocus = false,
 }: {
   api: Api;
   session: AuthSession;
@@ -22,6 +23,8 @@ export function ChangePasswordForm({
   currentLabel?: string;
   submitLabel?: string;
   onDone?: () => void;
+  /** Put the cursor in the first field (when this form is the whole screen). */
+  autoFocus?: boolean;
 }) {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -81,6 +84,7 @@ export function ChangePasswordForm({
         type="password"
         autoComplete="current-password"
         required
+        autoFocus={autoFocus}
         value={current}
         onChange={(e) => setCurrent(e.target.value)}
         error={errors.current_password}

@@ -14,7 +14,7 @@ export function ForcedPasswordChange({
   session: AuthSession;
   me: Me;
 }) {
-  const h1 = usePageFocus("Choose your password");
+  const h1 = usePageFocus("Choose your password", false);
   return (
     <main className="auth-screen">
       <div className="auth-card">
@@ -34,6 +34,7 @@ export function ForcedPasswordChange({
           email={me.user.email}
           currentLabel="One-time password"
           submitLabel="Save and continue"
+          autoFocus
         />
         <button type="button" className="btn btn-link" onClick={() => void session.logout(false)}>
           Sign out

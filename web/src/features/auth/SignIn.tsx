@@ -11,7 +11,7 @@ export function SignIn({ session, notice }: { session: AuthSession; notice: stri
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const form = useRef<HTMLFormElement>(null);
-  const h1 = usePageFocus("Sign in");
+  const h1 = usePageFocus("Sign in", false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
