@@ -195,6 +195,11 @@ export const tests = [
       // The session is intact (a reused token would have revoked it): it still refreshes.
       await page.reload();
       await heading(page, "Staff");
+      // Signing out in one tab signs the other out at once, without it making a request.
+      await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+      await heading(page, "Sign in");
+      await heading(second, "Sign in");
+      await second.getByText("You signed out in another tab.").waitFor();
       await second.close();
     },
   ],

@@ -79,7 +79,11 @@ describe("AuthSession refresh", () => {
   it("shares one refresh among concurrent callers in a tab", async () => {
     const server = new FakeAuthServer();
     const store = memoryTokenStore(server.issue().refresh_token);
-    const tab = new AuthSession(store, server.fetch, sharedLocks());
+    const tab = new AuthSession(store, {
+      fetch: server.fetch,
+      locks: sharedLocks(),
+      channel: null,
+    });
     const tokens = await Promise.all([tab.accessToken(), tab.accessToken(), tab.accessToken()]);
     expect(new Set(tokens).size).toBe(1);
     expect(server.presented).toEqual(["r1"]);
@@ -89,7 +93,9 @@ describe("AuthSession refresh", () => {
     const server = new FakeAuthServer();
     const store = memoryTokenStore(server.issue().refresh_token); // one IndexedDB per origin
     const locks = sharedLocks();
-    const tabs = [1, 2, 3].map(() => new AuthSession(store, server.fetch, locks));
+    const tabs = [1, 2, 3].map(
+      () => new AuthSession(store, { fetch: server.fetch, locks, channel: null }),
+    );
     const tokens = await Promise.all(tabs.map((t) => t.refresh()));
     expect(tokens.every((t) => t !== null)).toBe(true);
     expect(new Set(server.presented).size).toBe(server.presented.length);
@@ -100,7 +106,9 @@ describe("AuthSession refresh", () => {
   it("would trip reuse detection without the lock (why the lock exists)", async () => {
     const server = new FakeAuthServer();
     const store = memoryTokenStore(server.issue().refresh_token);
-    const tabs = [1, 2].map(() => new AuthSession(store, server.fetch, null));
+    const tabs = [1, 2].map(
+      () => new AuthSession(store, { fetch: server.fetch, locks: null, channel: null }),
+    );
     await Promise.all(tabs.map((t) => t.refresh()));
     expect(server.reuseDetected).toBe(true);
   });
@@ -108,7 +116,11 @@ describe("AuthSession refresh", () => {
   it("signs out and forgets the stored token when the server refuses it", async () => {
     const server = new FakeAuthServer();
     const store = memoryTokenStore("stolen-and-revoked");
-    const tab = new AuthSession(store, server.fetch, sharedLocks());
+    const tab = new AuthSession(store, {
+      fetch: server.fetch,
+      locks: sharedLocks(),
+      channel: null,
+    });
     await tab.start();
     expect(tab.getState()).toMatchObject({ status: "signed_out" });
     expect(await store.get()).toBeNull();
@@ -119,9 +131,34 @@ describe("AuthSession refresh", () => {
     const offline: typeof fetch = async () => {
       throw new TypeError("Failed to fetch");
     };
-    const tab = new AuthSession(store, offline, sharedLocks());
+    const tab = new AuthSession(store, { fetch: offline, locks: sharedLocks(), channel: null });
     await expect(tab.refresh()).rejects.toMatchObject({ code: "network_error" });
     expect(await store.get()).toBe("r9");
+  });
+});
+
+describe("signing out", () => {
+  it("signs the other tabs out at once", async () => {
+    const server = new FakeAuthServer();
+    const store = memoryTokenStore(server.issue().refresh_token);
+    const locks = sharedLocks();
+    const name = `auth-test-${Math.random()}`;
+    const [a, b] = [1, 2].map(
+      () =>
+        new AuthSession(store, { fetch: server.fetch, locks, channel: new BroadcastChannel(name) }),
+    );
+    await a!.start();
+    await b!.start();
+    const signedOut = new Promise<void>((resolve) =>
+      b!.subscribe(() => b!.getState().status === "signed_out" && resolve()),
+    );
+    await a!.logout(false);
+    await signedOut;
+    expect(b!.getState()).toEqual({
+      status: "signed_out",
+      notice: "You signed out in another tab.",
+    });
+    expect(await store.get()).toBeNull();
   });
 });
 
@@ -129,7 +166,11 @@ describe("Api with the session", () => {
   it("refreshes an expired access token once and retries the request", async () => {
     const server = new FakeAuthServer();
     const store = memoryTokenStore(server.issue().refresh_token);
-    const session = new AuthSession(store, server.fetch, sharedLocks());
+    const session = new AuthSession(store, {
+      fetch: server.fetch,
+      locks: sharedLocks(),
+      channel: null,
+    });
     await session.start(); // access token a2
     server.expiredAccess.add("a2");
     const api = new Api(session, server.fetch);

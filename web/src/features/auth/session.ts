@@ -10,6 +10,8 @@
  *   that as theft and end the session). Inside one tab concurrent callers share one refresh.
  * - A network failure during refresh keeps the stored token (the session may continue when
  *   the connection returns); a refusal by the server clears it and signs out.
+ * - Signing out in one tab tells the others at once (BroadcastChannel {@link AUTH_CHANNEL}),
+ *   so a shared till never keeps showing a signed-out person's screens.
  */
 import type { TokenStore } from "../../platform/db/tokenStore";
 import type { TokenSource } from "../../platform/net/api";
@@ -21,6 +23,7 @@ import {
 } from "../../platform/net/errors";
 
 export const REFRESH_LOCK = "chainsync-refresh-token";
+export const AUTH_CHANNEL = "chainsync-auth";
 
 /** Refresh this long before the access token expires, so requests never race its expiry. */
 const EARLY_MS = 30_000;
@@ -39,6 +42,21 @@ export interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
+/** The part of BroadcastChannel we use. */
+export interface ChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
+}
+
+export interface SessionOptions {
+  fetch?: typeof fetch;
+  /** `navigator.locks` by default; null where Web Locks are missing (one tab only then). */
+  locks?: LockManagerLike | null;
+  /** A BroadcastChannel to the origin's other tabs by default; null for none. */
+  channel?: ChannelLike | null;
+  now?: () => number;
+}
+
 export type AuthState =
   | { status: "loading" }
   | { status: "signed_out"; notice: string | null }
@@ -50,12 +68,29 @@ export class AuthSession implements TokenSource {
   private state: AuthState = { status: "loading" };
   private readonly listeners = new Set<() => void>();
 
+  private readonly fetchFn: typeof fetch;
+  private readonly locks: LockManagerLike | null;
+  private readonly channel: ChannelLike | null;
+  private readonly now: () => number;
+
   constructor(
     private readonly store: TokenStore,
-    private readonly fetchFn: typeof fetch = (...a) => fetch(...a),
-    private readonly locks: LockManagerLike | null = defaultLocks(),
-    private readonly now: () => number = () => Date.now(),
-  ) {}
+    options: SessionOptions = {},
+  ) {
+    this.fetchFn = options.fetch ?? ((...a) => fetch(...a));
+    this.locks = options.locks === undefined ? defaultLocks() : options.locks;
+    this.channel = options.channel === undefined ? defaultChannel() : options.channel;
+    this.now = options.now ?? (() => Date.now());
+    this.channel?.addEventListener("message", (e) => {
+      if (
+        (e.data as { type?: string } | null)?.type === "signed_out" &&
+        this.state.status === "signed_in"
+      ) {
+        this.access = null;
+        this.setState({ status: "signed_out", notice: "You signed out in another tab." });
+      }
+    });
+  }
 
   getState = (): AuthState => this.state;
 
@@ -99,6 +134,7 @@ export class AuthSession implements TokenSource {
       }
     } finally {
       await this.signOut(null);
+      this.channel?.postMessage({ type: "signed_out" });
     }
   }
 
@@ -190,6 +226,10 @@ export class AuthSession implements TokenSource {
     this.state = next;
     for (const l of this.listeners) l();
   }
+}
+
+function defaultChannel(): ChannelLike | null {
+  return typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(AUTH_CHANNEL);
 }
 
 function defaultLocks(): LockManagerLike | null {
