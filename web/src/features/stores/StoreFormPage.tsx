@@ -1,4 +1,4 @@
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useApp } from "../../app/context";
 import { Link, navigate } from "../../app/router";
 import { splitError } from "../../platform/net/errors";
@@ -50,6 +50,10 @@ export function StoreEditPage({ id }: { id: string }) {
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
+  // "Created" is said once: a reload or a shared link does not repeat it.
+  useEffect(() => {
+    if (window.location.search.includes("created=")) navigate(`/stores/${id}`, { replace: true });
+  }, [id]);
 
   if (store.status === "error" && !store.data) {
     return (
