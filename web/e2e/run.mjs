@@ -7,7 +7,8 @@
 // that is a loud skip or, in CI, a failure). Screenshots of the main screens are written to
 // ../test-artifacts/e2e/ (git-ignored).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,36 @@ const here = dirname(fileURLToPath(import.meta.url));
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const bin = process.env.CHAINSYNC_BIN;
 const artifacts = resolve(here, "../../test-artifacts/e2e");
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules: labels, roles, names, contrast...) on the page as it
+ * is and fails on any violation. Evaluated through the DevTools protocol, so the page's
+ * Content-Security-Policy stays on.
+ */
+async function checkAccessibility(page, where) {
+  await page.evaluate(`${axeSource};0`);
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+  });
+  if (violations.length) {
+    throw new Error(
+      `accessibility violations on ${where}:\n${JSON.stringify(violations, null, 2)}`,
+    );
+  }
+}
 
 if (!existsSync(chromiumPath)) {
   console.error(`Chromium not found at ${chromiumPath}: the browser tests cannot run.`);
@@ -88,8 +119,11 @@ try {
     const consoleErrors = [];
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     page.on("pageerror", (e) => consoleErrors.push(String(e)));
-    const shot = async (file, p = page) =>
-      p.screenshot({ path: join(artifacts, `${file}.png`), fullPage: true });
+    // Every screenshot of a main screen is also an accessibility check of that screen.
+    const shot = async (file, p = page) => {
+      await p.screenshot({ path: join(artifacts, `${file}.png`), fullPage: true });
+      if (!file.startsWith("FAILED")) await checkAccessibility(p, file);
+    };
     try {
       await fn({ base, page, context, browser, shot, shared });
       // Chromium logs every 4xx answer as a console error; the tests provoke some on purpose.
