@@ -166,6 +166,23 @@ export const tests = [
         );
       }
       await shot("13-manager-staff");
+      // A manager creates cashiers in their own stores only.
+      await page.getByRole("link", { name: "New cashier" }).click();
+      await heading(page, "New cashier");
+      const storeOptions = await page
+        .getByLabel("Store", { exact: true })
+        .locator("option")
+        .allInnerTexts();
+      assert.deepEqual(storeOptions, ["Berlin Mitte (BER)"]);
+      const roleOptions = await page
+        .getByLabel("Role", { exact: true })
+        .locator("option")
+        .allInnerTexts();
+      assert.deepEqual(roleOptions, ["Cashier"]);
+      assert.equal(await page.getByLabel(/Admin of the organisation/).count(), 0);
+      await shot("13b-manager-new-cashier");
+      await page.goto(base + "/staff");
+      await heading(page, "Staff");
       await page.reload();
       await heading(page, "Staff");
       await page.goto(base + "/audit");
