@@ -110,11 +110,14 @@ export const tests = [
         .getByRole("cell", { name: /nina\.neumann@demo\.local/ })
         .first()
         .waitFor();
-      const actions = await page.locator("tbody td:nth-child(3) .code").allInnerTexts();
-      assert.ok(
-        actions.length > 0 && actions.every((a) => a.startsWith("user.")),
-        actions.join(","),
-      );
+      // The filtered page replaces the unfiltered one: poll until it has.
+      const onlyUserActions = (list) => list.length > 0 && list.every((a) => a.startsWith("user."));
+      let actions = [];
+      for (let i = 0; i < 50 && !onlyUserActions(actions); i++) {
+        if (i > 0) await page.waitForTimeout(100);
+        actions = await page.locator("tbody td:nth-child(3) .code").allInnerTexts();
+      }
+      assert.ok(onlyUserActions(actions), actions.join(","));
       await shot("08-audit");
     },
   ],
@@ -169,6 +172,7 @@ export const tests = [
       // A manager creates cashiers in their own stores only.
       await page.getByRole("link", { name: "New cashier" }).click();
       await heading(page, "New cashier");
+      await page.getByLabel("Store", { exact: true }).waitFor(); // the form shows once stores load
       const storeOptions = await page
         .getByLabel("Store", { exact: true })
         .locator("option")
@@ -277,6 +281,7 @@ export const tests = [
       await page.setViewportSize({ width: 820, height: 1180 });
       await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
       await heading(page, "Stores");
+      await page.getByRole("link", { name: "Berlin Mitte" }).waitFor(); // the table, not just the heading
       await shot("14-tablet-stores");
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth > window.innerWidth,
