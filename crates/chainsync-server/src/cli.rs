@@ -317,6 +317,11 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         format!("http://{local}")
     };
     println!("ChainSync is running at {shown}  (API docs: {shown}/api/docs)");
+    if !crate::web::is_built() {
+        println!(
+            "The web app is not built into this binary: run scripts/run, or `npm ci && npm run build` in web/ and rebuild."
+        );
+    }
     tracing::info!(%local, backend = db.backend().name(), "listening");
     server::serve(listener, state, server::shutdown_signal()).await?;
     db.close().await;

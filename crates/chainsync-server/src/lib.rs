@@ -4,7 +4,8 @@
 //! Reading guide: [`cli`] parses commands and resolves [`config`]; [`server`] wires storage,
 //! keys and the [`http`] router into a running server; [`demo`] and [`setup`] create data;
 //! [`retail`] holds the application services (stock moves, sales) handlers call;
-//! [`security`] holds password and token handling; [`telemetry`] logs and metrics.
+//! [`security`] holds password and token handling; [`telemetry`] logs and metrics; [`web`]
+//! serves the embedded web app.
 
 pub mod cli;
 pub mod config;
@@ -16,3 +17,4 @@ pub mod server;
 pub mod setup;
 pub mod state;
 pub mod telemetry;
+pub mod web;

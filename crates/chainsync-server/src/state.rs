@@ -15,6 +15,8 @@ pub struct ApiSettings {
     pub trust_forwarded_for: bool,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Where the web app's files come from (embedded unless a test says otherwise).
+    pub web: crate::web::WebSource,
 }
 
 impl Default for ApiSettings {
@@ -24,6 +26,7 @@ impl Default for ApiSettings {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             trust_forwarded_for: false,
             max_body_bytes: 256 * 1024,
+            web: crate::web::WebSource::default(),
         }
     }
 }

@@ -12,7 +12,9 @@
 //!    two cannot drift.
 //!
 //! [`router`] assembles them with the cross-cutting layers: request ids, tracing, metrics,
-//! panic catching, body limits, and JSON fallbacks for unknown routes and methods.
+//! panic catching, body limits, and JSON fallbacks for unknown routes and methods. Paths no
+//! route matches go to [`crate::web::fallback`]: the web app's files, the single-page fallback
+//! for app routes, or the JSON 404 (always, under `/api/`).
 
 pub mod audit;
 pub mod auth;
@@ -39,6 +41,7 @@ use axum::response::{IntoResponse, Response};
 use error::ApiError;
 use std::time::Instant;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -67,7 +70,7 @@ pub fn router(state: AppState) -> Router {
     let spec = openapi::finish(spec);
     let max_body = state.settings.max_body_bytes;
     let app = routes
-        .fallback(route_not_found)
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         // API answers (tokens above all) must never be stored by browsers or proxies.
@@ -78,7 +81,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .with_state(state)
         .merge(openapi::docs_router(spec));
-    app.layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()))
+    app.layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -87,10 +91,6 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
-}
-
-async fn route_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route")
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -12,3 +12,4 @@ mod demo;
 mod sales;
 mod spec;
 mod stock;
+mod web;

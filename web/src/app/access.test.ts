@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { Me } from "../features/auth/types";
+import { accessOf, homeFor, mayOpen, navFor } from "./access";
+
+function me(isAdmin: boolean, roles: ("manager" | "cashier")[]): Me {
+  return {
+    user: {
+      id: "u",
+      email: "x@example.com",
+      display_name: "X",
+      active: true,
+      is_org_admin: isAdmin,
+      must_change_password: false,
+      memberships: [],
+      created_at: "",
+      updated_at: "",
+    },
+    organisation: { id: "o", name: "Org", currency: "EUR", locale: "en-GB" },
+    memberships: roles.map((role, i) => ({
+      store_id: `s${i}`,
+      store_code: `S${i}`,
+      store_name: `Store ${i}`,
+      role,
+    })),
+  };
+}
+
+describe("navigation by role", () => {
+  it("shows an admin everything", () => {
+    const a = accessOf(me(true, []));
+    expect(navFor(a).map((i) => i.to)).toEqual(["/stores", "/staff", "/audit", "/account"]);
+    expect(homeFor(a)).toBe("/stores");
+  });
+
+  it("shows a manager their stores and staff, not the audit log", () => {
+    const a = accessOf(me(false, ["manager", "cashier"]));
+    expect(navFor(a).map((i) => i.to)).toEqual(["/stores", "/staff", "/account"]);
+    expect(mayOpen(a, "/audit")).toBe(false);
+    expect(mayOpen(a, "/stores/new")).toBe(false);
+    expect(mayOpen(a, "/staff/new")).toBe(true);
+  });
+
+  it("keeps a cashier out of the back office", () => {
+    const a = accessOf(me(false, ["cashier"]));
+    expect(navFor(a).map((i) => i.to)).toEqual(["/my-store", "/account"]);
+    expect(homeFor(a)).toBe("/my-store");
+    for (const p of ["/stores", "/stores/new", "/stores/abc", "/staff", "/staff/abc", "/audit"]) {
+      expect(mayOpen(a, p)).toBe(false);
+    }
+    expect(mayOpen(a, "/account")).toBe(true);
+  });
+});

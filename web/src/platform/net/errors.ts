@@ -1,0 +1,151 @@
+/**
+ * API errors as the app shows them. Every error body is
+ * `{"error": {"code", "message", "field"}}` (docs/api-errors.md); this module turns one into a
+ * message a person can act on, attached to the form field at fault when there is one.
+ */
+
+export interface ErrorBody {
+  error: { code: string; message: string; field: string | null };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** The JSON path of the input at fault (`email`, `tax_rates.standard`), or null. */
+  readonly field: string | null;
+  readonly requestId: string | null;
+  readonly retryAfterSecs: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    field: string | null = null,
+    requestId: string | null = null,
+    retryAfterSecs: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.requestId = requestId;
+    this.retryAfterSecs = retryAfterSecs;
+  }
+}
+
+/** The server could not be reached at all (offline, DNS, server down). */
+export const NETWORK_ERROR = "network_error";
+
+/** Builds an ApiError from a response that is not OK, whatever its body. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  const requestId = res.headers.get("x-request-id");
+  const retry = Number(res.headers.get("retry-after"));
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (isErrorBody(body)) {
+    const { code, message, field } = body.error;
+    return new ApiError(res.status, code, message, field ?? null, requestId, retryAfter);
+  }
+  return new ApiError(
+    res.status,
+    res.status >= 500 ? "internal_error" : "unexpected_response",
+    `the server answered ${res.status}`,
+    null,
+    requestId,
+    retryAfter,
+  );
+}
+
+function isErrorBody(v: unknown): v is ErrorBody {
+  if (typeof v !== "object" || v === null) return false;
+  const e = (v as { error?: unknown }).error;
+  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string";
+}
+
+/** Messages that say what to do, for codes whose server message is not enough on its own. */
+const ADVICE: Record<string, string> = {
+  [NETWORK_ERROR]: "Cannot reach the ChainSync server. Check the connection and try again.",
+  invalid_credentials: "The email or password is incorrect.",
+  too_many_attempts: "Too many failed sign-ins. Wait a while before trying again.",
+  session_ended: "Your session has ended. Sign in again.",
+  invalid_refresh_token: "Your session has ended. Sign in again.",
+  forbidden: "Your role does not allow this. Ask an admin if you need it.",
+  password_change_required: "Choose your own password before you continue.",
+  not_found: "This no longer exists. It may have been removed by someone else.",
+  email_taken: "Another account already uses this email.",
+  store_code_taken: "Another store already has this code. Choose a different one.",
+  cannot_change_self: "You cannot do this to your own account.",
+  last_admin: "The organisation must keep at least one active admin.",
+  wrong_password: "The current password is incorrect.",
+  password_too_short: "Use at least 10 characters (a passphrase of a few words is best).",
+  password_too_long: "Use at most 256 characters.",
+  password_too_weak:
+    "This password is too easy to guess: do not use your email or one repeated character.",
+  password_unchanged: "Choose a password different from the current one.",
+  invalid_store_code: "Use 1 to 16 capital letters, digits or hyphens (e.g. BER-01).",
+  invalid_country: "Use a two-letter ISO country code, e.g. DE, FR, NL.",
+  invalid_currency: "Use a three-letter ISO currency code, e.g. EUR.",
+  invalid_timezone: "Use an IANA time zone, e.g. Europe/Berlin.",
+  invalid_tax_rate: "Tax rates are between 0 % and 100 %.",
+  invalid_tax_class: "Tax class names use a-z, 0-9 and _ (1 to 32 characters).",
+  too_many_tax_classes: "A store can have at most 16 tax classes.",
+  invalid_email: "Enter an email address like name@example.com.",
+  required: "This cannot be empty.",
+  membership_required: "Give the new person a cashier role in one of your stores.",
+  duplicate_store: "Each store may appear only once.",
+  unknown_store: "That store is not in your organisation.",
+  internal_error:
+    "Something went wrong on the server. Try again; if it persists, quote the reference below to support.",
+};
+
+/** A sentence for people: what went wrong and what to do. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === "too_many_attempts" && err.retryAfterSecs) {
+      const minutes = Math.ceil(err.retryAfterSecs / 60);
+      return `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+    }
+    const advice = ADVICE[err.code];
+    if (advice) return advice;
+    const msg = err.message.trim();
+    return msg
+      ? msg.charAt(0).toUpperCase() + msg.slice(1) + (/[.!?]$/.test(msg) ? "" : ".")
+      : "Something went wrong.";
+  }
+  if (err instanceof Error) return err.message;
+  return "Something went wrong.";
+}
+
+/**
+ * The form field an API `field` path belongs to: its first segment (`tax_rates.standard` and
+ * `tax_rates` → `tax_rates`; `memberships[0].store_id` → `memberships`).
+ */
+export function formFieldOf(path: string | null): string | null {
+  if (!path) return null;
+  const m = /^[^.[]+/.exec(path);
+  return m ? m[0] : null;
+}
+
+/**
+ * Splits an error into a message under the field at fault (when the form has that field) and a
+ * message for the whole form (otherwise).
+ */
+export function splitError(
+  err: unknown,
+  fields: readonly string[],
+): { fields: Record<string, string>; form: string | null } {
+  const message = describeError(err);
+  if (err instanceof ApiError) {
+    const key = formFieldOf(err.field);
+    if (key && fields.includes(key)) {
+      return { fields: { [key]: message }, form: null };
+    }
+  }
+  return { fields: {}, form: message };
+}
