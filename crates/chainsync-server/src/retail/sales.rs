@@ -323,6 +323,16 @@ pub async fn apply_sale(
             body,
         });
     }
+    // Take this terminal's sequence before checking or writing anything else: a concurrent
+    // delivery of the same mutation now waits on the terminal row, then finds the sequence taken
+    // and retries into the replay path, instead of seeing the first delivery's sale half way
+    // through its checks (every statement has a newer snapshot on PostgreSQL).
+    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
+        return Err(ApiError::conflict(
+            "sequence_race",
+            "a concurrent request applied this sequence first: retry",
+        ));
+    }
     if sales::receipt_number_used(tx, terminal.id, &sale.receipt_number).await? {
         return Err(ApiError::conflict(
             "receipt_number_taken",
@@ -331,15 +341,6 @@ pub async fn apply_sale(
         .field("receipt_number"));
     }
 
-    // Take this terminal's sequence before writing anything: a concurrent delivery of the same
-    // mutation now waits on the terminal row, then finds the sequence taken and retries into
-    // the replay path, instead of colliding on the sale's unique keys.
-    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
-        return Err(ApiError::conflict(
-            "sequence_race",
-            "a concurrent request applied this sequence first: retry",
-        ));
-    }
     // 4. Price it: charged prices are kept; differences from today's price are flagged.
     let (cart, flags, weighed) = cart_from_lines(
         tx,
