@@ -18,6 +18,7 @@ mod db;
 mod error;
 pub mod events;
 pub mod orgs;
+pub mod promotions;
 pub mod sales;
 mod sql;
 pub mod stock;

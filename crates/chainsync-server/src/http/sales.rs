@@ -217,7 +217,7 @@ async fn price_cart(
     .await?;
     let priced = price(
         &cart,
-        &context(&store, body.at.unwrap_or_else(chrono::Utc::now))?,
+        &context(&mut conn, &store, body.at.unwrap_or_else(chrono::Utc::now)).await?,
     )?;
     Ok(Json(PricedCartView {
         priced: serde_json::to_value(priced).map_err(ApiError::internal)?,

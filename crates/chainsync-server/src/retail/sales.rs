@@ -135,8 +135,18 @@ pub struct Applied {
     pub body: serde_json::Value,
 }
 
-/// The store's pricing context at the moment of the sale.
-pub fn context(store: &StoreRecord, at: DateTime<Utc>) -> ApiResult<PricingContext> {
+/// The store's pricing context at the moment of the sale: its currency, time zone and tax rates,
+/// and every active promotion of the organisation (each one's schedule decides whether it
+/// applies at `at`).
+pub async fn context(
+    conn: &mut Conn,
+    store: &StoreRecord,
+    at: DateTime<Utc>,
+) -> ApiResult<PricingContext> {
+    let mut promotions = Vec::new();
+    for record in chainsync_storage::promotions::active(conn, store.org_id).await? {
+        promotions.push(serde_json::from_str(&record.definition).map_err(ApiError::internal)?);
+    }
     let currency =
         chainsync_domain::money::Currency::parse(&store.currency).map_err(ApiError::internal)?;
     let tz = StoreTimezone::try_from(store.timezone.clone()).map_err(ApiError::internal)?;
@@ -158,7 +168,7 @@ pub fn context(store: &StoreRecord, at: DateTime<Utc>) -> ApiResult<PricingConte
         } else {
             CashRounding::None
         },
-        promotions: Vec::new(),
+        promotions,
     })
 }
 
@@ -352,7 +362,7 @@ pub async fn apply_sale(
     )
     .await?;
     let priced: PricedCart =
-        price_sale(&cart, &context(store, sale.occurred_at)?).map_err(ApiError::from)?;
+        price_sale(&cart, &context(tx, store, sale.occurred_at).await?).map_err(ApiError::from)?;
 
     // 5. Record it all in this transaction.
     let sale_id = Uuid::now_v7();

@@ -54,6 +54,7 @@ struct Ids {
     product: String,
     terminal: String,
     sale: String,
+    promotion: String,
 }
 
 const BARCODE: &str = "4006381333931";
@@ -558,7 +559,46 @@ fn table() -> Vec<Row> {
             body: |ids| Some(json!({ "lines": [{ "product_id": ids.product, "quantity": 2 }] })),
             expect: [401, 200, 200, 404, 200],
         },
+        Row {
+            method: M::GET,
+            path: "/api/promotions",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/promotions",
+            par: false,
+            body: |_| Some(promotion_body()),
+            expect: [401, 403, 403, 201, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/promotions/{promotion_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/promotions/{promotion_id}",
+            par: false,
+            body: |_| Some(promotion_body()),
+            expect: [401, 403, 403, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/promotions/{promotion_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 403, 404, 204],
+        },
     ]
+}
+
+fn promotion_body() -> Value {
+    json!({ "name": "Ten off", "rule": { "kind": "percentage", "percent_bps": 1000 }, "scope": { "kind": "all" } })
 }
 
 /// A server with the demo chain, the fixture, and every caller signed in.
@@ -572,6 +612,15 @@ async fn world(backend: Backend) -> World {
     let app = spawn(backend).await;
     let ber = app.store_id("BER").await;
     let (category, supplier, product, terminal, sale) = fixture(&app, &ber).await;
+    let promotion = {
+        let admin = app.login("admin@demo.local").await;
+        app.post(&admin, "/api/promotions", promotion_body())
+            .await
+            .body["id"]
+            .as_str()
+            .expect("promotion")
+            .to_owned()
+    };
     let ids = Ids {
         par: app.store_id("PAR").await,
         ber,
@@ -585,6 +634,7 @@ async fn world(backend: Backend) -> World {
         product,
         terminal,
         sale,
+        promotion,
     };
     let mut callers = Vec::new();
     for who in WHO {
@@ -668,7 +718,8 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
                     .replace("{supplier_id}", &ids.supplier)
                     .replace("{barcode}", BARCODE)
                     .replace("{terminal_id}", &ids.terminal)
-                    .replace("{sale_id}", &ids.sale);
+                    .replace("{sale_id}", &ids.sale)
+                    .replace("{promotion_id}", &ids.promotion);
                 let reply = w
                     .app
                     .call(&w.callers[i], method.clone(), &url, body(ids))

@@ -1,5 +1,5 @@
-//! The catalog API: `/api/products`, `/api/categories`, `/api/suppliers`, and store price
-//! overrides under `/api/stores/{store_id}/price-overrides`.
+//! The catalog API: `/api/products`, `/api/categories`, `/api/suppliers`, `/api/promotions`, and
+//! store price overrides under `/api/stores/{store_id}/price-overrides`.
 //!
 //! Who may do what: everyone signed in reads products and categories (the till needs them);
 //! admins and managers read suppliers; only admins change the catalog (it is shared by every
@@ -9,6 +9,7 @@
 pub mod categories;
 pub mod prices;
 pub mod products;
+pub mod promotions;
 pub mod suppliers;
 
 use crate::http::error::{ApiError, ApiResult};
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(categories::router())
         .merge(suppliers::router())
         .merge(prices::router())
+        .merge(promotions::router())
 }
 
 pub(crate) fn require_admin(session: &Session) -> ApiResult<()> {
