@@ -5,7 +5,7 @@
 //! the product (see [`write_product`]); barcodes are unique per organisation.
 
 use crate::error::corrupt;
-use crate::sql::{Arg, Sql};
+use crate::sql::{Arg, Sql, org_page};
 use crate::{Conn, Page, StorageResult};
 use chainsync_domain::ids::{CategoryId, OrgId, ProductId, StoreId, SupplierId, UserId};
 use sqlx::Row;
@@ -88,22 +88,20 @@ pub async fn list_categories(
     cursor: Option<CategoryId>,
     limit: u32,
 ) -> StorageResult<Page<CategoryRecord>> {
-    let mut sql = Sql::new("SELECT * FROM categories WHERE org_id = ");
-    sql.bind(Arg::Text(org.to_string()));
-    if !include_inactive {
-        sql.push(" AND active = 1");
-    }
-    if let Some(c) = cursor {
-        sql.push(" AND id > ").bind(Arg::Text(c.to_string()));
-    }
-    sql.push(" ORDER BY id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
-    let rows = sql.build().fetch_all(conn).await?;
-    let items = rows
-        .iter()
-        .map(category_from_row)
-        .collect::<StorageResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, limit, |c| c.id.to_string()))
+    let page = org_page(
+        conn,
+        "categories",
+        org,
+        include_inactive,
+        cursor.map(|c| c.to_string()),
+        limit,
+        category_from_row,
+    )
+    .await?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, r)| r).collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -178,22 +176,20 @@ pub async fn list_suppliers(
     cursor: Option<SupplierId>,
     limit: u32,
 ) -> StorageResult<Page<SupplierRecord>> {
-    let mut sql = Sql::new("SELECT * FROM suppliers WHERE org_id = ");
-    sql.bind(Arg::Text(org.to_string()));
-    if !include_inactive {
-        sql.push(" AND active = 1");
-    }
-    if let Some(c) = cursor {
-        sql.push(" AND id > ").bind(Arg::Text(c.to_string()));
-    }
-    sql.push(" ORDER BY id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
-    let rows = sql.build().fetch_all(conn).await?;
-    let items = rows
-        .iter()
-        .map(supplier_from_row)
-        .collect::<StorageResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, limit, |s| s.id.to_string()))
+    let page = org_page(
+        conn,
+        "suppliers",
+        org,
+        include_inactive,
+        cursor.map(|c| c.to_string()),
+        limit,
+        supplier_from_row,
+    )
+    .await?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, r)| r).collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

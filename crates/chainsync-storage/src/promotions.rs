@@ -2,7 +2,7 @@
 //! exactly what prices a cart.
 
 use crate::error::corrupt;
-use crate::sql::{Arg, Sql};
+use crate::sql::org_page;
 use crate::{Conn, Page, StorageResult};
 use chainsync_domain::ids::OrgId;
 use sqlx::Row;
@@ -69,22 +69,20 @@ pub async fn list(
     cursor: Option<Uuid>,
     limit: u32,
 ) -> StorageResult<Page<PromotionRecord>> {
-    let mut sql = Sql::new("SELECT * FROM promotions WHERE org_id = ");
-    sql.bind(Arg::Text(org.to_string()));
-    if !include_inactive {
-        sql.push(" AND active = 1");
-    }
-    if let Some(c) = cursor {
-        sql.push(" AND id > ").bind(Arg::Text(c.to_string()));
-    }
-    sql.push(" ORDER BY id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
-    let rows = sql.build().fetch_all(conn).await?;
-    let items = rows
-        .iter()
-        .map(from_row)
-        .collect::<StorageResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, limit, |p| p.id.to_string()))
+    let page = org_page(
+        conn,
+        "promotions",
+        org,
+        include_inactive,
+        cursor.map(|c| c.to_string()),
+        limit,
+        from_row,
+    )
+    .await?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, r)| r).collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// Every active promotion of the organisation (their schedules decide when they apply).

@@ -2,7 +2,10 @@
 //! value (never formats one into the text). Placeholders are `$1, $2, ...`, which both
 //! backends accept.
 
-use sqlx::any::AnyArguments;
+use crate::{Conn, Page, StorageResult};
+use chainsync_domain::ids::OrgId;
+use sqlx::Row;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe};
 
@@ -62,4 +65,34 @@ impl Sql {
         }
         query
     }
+}
+
+/// One page of an organisation's rows of `table` (which has `org_id`, `id` and `active`), in id
+/// (creation) order after `cursor`, active ones only unless asked. `table` is a constant name
+/// from the caller, never input.
+pub(crate) async fn org_page<T>(
+    conn: &mut Conn,
+    table: &'static str,
+    org: OrgId,
+    include_inactive: bool,
+    cursor: Option<String>,
+    limit: u32,
+    from_row: fn(&AnyRow) -> StorageResult<T>,
+) -> StorageResult<Page<(String, T)>> {
+    let mut sql = Sql::new(&format!("SELECT * FROM {table} WHERE org_id = "));
+    sql.bind(Arg::Text(org.to_string()));
+    if !include_inactive {
+        sql.push(" AND active = 1");
+    }
+    if let Some(c) = cursor {
+        sql.push(" AND id > ").bind(Arg::Text(c));
+    }
+    sql.push(" ORDER BY id LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("id")?, from_row(r)?)))
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |(id, _)| id.clone()))
 }
