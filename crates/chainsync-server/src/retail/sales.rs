@@ -302,23 +302,28 @@ pub async fn apply_sale(
     let now = now_ms();
     let occurred_at = sale.occurred_at.timestamp_millis();
 
+    // Take this terminal's sequence before checking or writing anything else (a quarantined
+    // mutation takes its place in the sequence too): a concurrent
+    // delivery of the same mutation now waits on the terminal row, then finds the sequence taken
+    // and retries into the replay path, instead of seeing the first delivery's sale half way
+    // through its checks (every statement has a newer snapshot on PostgreSQL).
+    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
+        return Err(ApiError::conflict(
+            "sequence_race",
+            "a concurrent request applied this sequence first: retry",
+        ));
+    }
     // 3. A revoked terminal's sale is kept for review, not applied.
     if !terminal.active {
         let body = json!({
             "id": sale.id, "status": "quarantined", "store_id": store.id, "terminal_id": terminal.id, "mutation_id": sale.id,
             "seq": sale.seq, "receipt_number": sale.receipt_number, "reason": "terminal_revoked",
         });
-        record(
-            tx,
-            session,
-            sale,
-            &payload,
-            "quarantined",
-            StatusCode::ACCEPTED,
-            &body,
-            now,
-        )
-        .await?;
+        let answer = Applied {
+            status: StatusCode::ACCEPTED,
+            body,
+        };
+        record(tx, session, sale, &payload, "quarantined", &answer, now).await?;
         events::append(
             tx,
             org,
@@ -328,20 +333,7 @@ pub async fn apply_sale(
             now,
         )
         .await?;
-        return Ok(Applied {
-            status: StatusCode::ACCEPTED,
-            body,
-        });
-    }
-    // Take this terminal's sequence before checking or writing anything else: a concurrent
-    // delivery of the same mutation now waits on the terminal row, then finds the sequence taken
-    // and retries into the replay path, instead of seeing the first delivery's sale half way
-    // through its checks (every statement has a newer snapshot on PostgreSQL).
-    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
-        return Err(ApiError::conflict(
-            "sequence_race",
-            "a concurrent request applied this sequence first: retry",
-        ));
+        return Ok(answer);
     }
     if sales::receipt_number_used(tx, terminal.id, &sale.receipt_number).await? {
         return Err(ApiError::conflict(
@@ -434,17 +426,11 @@ pub async fn apply_sale(
         })?;
     let view = SaleView::from_record(&record_row, sale.seq)?;
     let body = serde_json::to_value(&view).map_err(ApiError::internal)?;
-    record(
-        tx,
-        session,
-        sale,
-        &payload,
-        "applied",
-        StatusCode::CREATED,
-        &body,
-        now,
-    )
-    .await?;
+    let answer = Applied {
+        status: StatusCode::CREATED,
+        body,
+    };
+    record(tx, session, sale, &payload, "applied", &answer, now).await?;
     events::append(
         tx,
         org,
@@ -465,29 +451,19 @@ pub async fn apply_sale(
         )
         .await?;
     }
-    Ok(Applied {
-        status: StatusCode::CREATED,
-        body,
-    })
+    Ok(answer)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Records the mutation with the answer it got, in the transaction of its effect.
 async fn record(
     tx: &mut Conn,
     session: &Session,
     sale: &SaleMutation,
     payload: &str,
     status: &str,
-    http_status: StatusCode,
-    body: &serde_json::Value,
+    answer: &Applied,
     now: i64,
 ) -> ApiResult<()> {
-    if status == "quarantined" && !terminals::advance_seq(tx, sale.terminal_id, sale.seq).await? {
-        return Err(ApiError::conflict(
-            "sequence_race",
-            "a concurrent request applied this sequence first: retry",
-        ));
-    }
     let mutation = MutationRecord {
         id: sale.id,
         org_id: session.user.org_id,
@@ -496,8 +472,8 @@ async fn record(
         kind: "sale".into(),
         payload: payload.to_owned(),
         status: status.to_owned(),
-        http_status: i64::from(http_status.as_u16()),
-        result: body.to_string(),
+        http_status: i64::from(answer.status.as_u16()),
+        result: answer.body.to_string(),
         received_at: now,
     };
     sales::insert_mutation(tx, &mutation).await?;
