@@ -139,6 +139,17 @@ pub async fn count_in_org(conn: &mut Conn, org: OrgId) -> StorageResult<i64> {
     )
 }
 
+/// How many active admins the organisation has.
+pub async fn count_active_admins(conn: &mut Conn, org: OrgId) -> StorageResult<i64> {
+    Ok(sqlx::query(
+        "SELECT COUNT(*) AS n FROM users WHERE org_id = $1 AND is_org_admin = 1 AND active = 1",
+    )
+    .bind(org.to_string())
+    .fetch_one(conn)
+    .await?
+    .try_get("n")?)
+}
+
 /// True when any active demo account exists (the server warns about them).
 pub async fn any_active_demo(conn: &mut Conn) -> StorageResult<bool> {
     let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE is_demo = 1 AND active = 1")

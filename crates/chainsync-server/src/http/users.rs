@@ -318,13 +318,8 @@ pub struct UpdateUserRequest {
     pub is_org_admin: Option<bool>,
 }
 
-async fn active_admins(conn: &mut Conn, session: &Session) -> ApiResult<usize> {
-    let page = users::list(conn, session.user.org_id, UserListScope::Org, None, 10_000).await?;
-    Ok(page
-        .items
-        .iter()
-        .filter(|u| u.user.active && u.user.is_org_admin)
-        .count())
+async fn active_admins(conn: &mut Conn, session: &Session) -> ApiResult<i64> {
+    Ok(users::count_active_admins(conn, session.user.org_id).await?)
 }
 
 /// Applies `change` to a user the caller manages, with the self and last-admin guards, the
