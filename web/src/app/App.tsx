@@ -6,6 +6,7 @@ import { ForcedPasswordChange } from "../features/auth/ForcedPasswordChange";
 import type { AuthSession } from "../features/auth/session";
 import { SignIn } from "../features/auth/SignIn";
 import type { Me } from "../features/auth/types";
+import { PosPage } from "../features/pos/PosPage";
 import { StaffDetailPage } from "../features/staff/StaffDetailPage";
 import { StaffListPage } from "../features/staff/StaffListPage";
 import { StaffNewPage } from "../features/staff/StaffNewPage";
@@ -108,6 +109,7 @@ function Routes({ path }: { path: string }) {
   if (path === "/staff/new") return <StaffNewPage />;
   if ((m = match("/staff/:id", path))) return <StaffDetailPage key={m.id} id={m.id!} />;
   if (path === "/audit") return <AuditPage />;
+  if (path === "/pos") return <PosPage />;
   return (
     <Page title="Page not found">
       <p>There is no page at this address.</p>
