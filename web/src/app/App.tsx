@@ -7,6 +7,10 @@ import type { AuthSession } from "../features/auth/session";
 import { SignIn } from "../features/auth/SignIn";
 import type { Me } from "../features/auth/types";
 import { PosPage } from "../features/pos/PosPage";
+import { ProductEditPage, ProductNewPage } from "../features/products/ProductFormPage";
+import { ProductsPage } from "../features/products/ProductsPage";
+import { StockItemPage } from "../features/stock/StockItemPage";
+import { StockPage } from "../features/stock/StockPage";
 import { StaffDetailPage } from "../features/staff/StaffDetailPage";
 import { StaffListPage } from "../features/staff/StaffListPage";
 import { StaffNewPage } from "../features/staff/StaffNewPage";
@@ -110,6 +114,12 @@ function Routes({ path }: { path: string }) {
   if ((m = match("/staff/:id", path))) return <StaffDetailPage key={m.id} id={m.id!} />;
   if (path === "/audit") return <AuditPage />;
   if (path === "/pos") return <PosPage />;
+  if (path === "/products") return <ProductsPage />;
+  if (path === "/stock") return <StockPage />;
+  if ((m = match("/stock/:store/:product", path)))
+    return <StockItemPage key={path} storeId={m.store!} productId={m.product!} />;
+  if (path === "/products/new") return <ProductNewPage />;
+  if ((m = match("/products/:id", path))) return <ProductEditPage key={m.id} id={m.id!} />;
   return (
     <Page title="Page not found">
       <p>There is no page at this address.</p>
