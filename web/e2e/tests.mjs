@@ -18,6 +18,49 @@ async function navLabels(page) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link").allInnerTexts();
 }
 
+/** Signs in through the API (for setting up and checking what the browser did). */
+async function apiAs(base, email) {
+  const res = await fetch(base + "/api/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  assert.equal(res.status, 200, `API sign-in of ${email}`);
+  const { access_token: token } = await res.json();
+  const call = async (method, path, body) => {
+    const r = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return { get: (p) => call("GET", p), post: (p, b) => call("POST", p, b) };
+}
+
+/** Waits until the cart's total is priced (not "…") and returns its text. */
+async function pricedTotal(page) {
+  const total = page.getByTestId("cart-total");
+  for (let i = 0; i < 100; i++) {
+    const t = (await total.innerText()).trim();
+    if (t !== "…") return t;
+    await page.waitForTimeout(50);
+  }
+  throw new Error("the cart was never priced");
+}
+
+/** Presses Tab until the focused element's text matches, or fails. */
+async function tabTo(page, pattern, max = 25) {
+  for (let i = 0; i < max; i++) {
+    const text = await page.evaluate(() => document.activeElement?.textContent ?? "");
+    if (pattern.test(text)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`nothing matching ${pattern} is reachable with Tab`);
+}
+
 export const tests = [
   [
     "admin signs in and sees the whole back office",
@@ -30,7 +73,15 @@ export const tests = [
       await shot("01b-sign-in-error");
       await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
       await heading(page, "Stores");
-      assert.deepEqual(await navLabels(page), ["Stores", "Staff", "Audit log", "My account"]);
+      assert.deepEqual(await navLabels(page), [
+        "Sell",
+        "Products",
+        "Stock",
+        "Stores",
+        "Staff",
+        "Audit log",
+        "My account",
+      ]);
       await page.getByRole("link", { name: "Berlin" }).first().waitFor();
       await shot("02-stores");
     },
@@ -134,11 +185,26 @@ export const tests = [
       await page.getByLabel("New password", { exact: true }).fill("tulip-harbour-lantern");
       await page.getByLabel("Repeat the new password").fill("tulip-harbour-lantern");
       await page.getByRole("button", { name: "Save and continue" }).click();
+      // She asked for /my-store before choosing the password, and lands there.
       await heading(page, "My store");
       await page.getByRole("heading", { level: 2, name: /Berlin/ }).waitFor();
-      assert.deepEqual(await navLabels(page), ["My store", "My account"]);
+      assert.deepEqual(await navLabels(page), ["Sell", "My store", "My account"]);
       await shot("10-cashier-my-store");
-      for (const path of ["/staff", "/stores", "/stores/new", "/audit"]) {
+      // The till is hers; the first time, the browser is set up as one of the store's tills.
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Sell" })
+        .click();
+      await heading(page, "Set up this till · Berlin Mitte");
+      for (const path of [
+        "/staff",
+        "/stores",
+        "/stores/new",
+        "/audit",
+        "/products",
+        "/products/new",
+        "/stock",
+      ]) {
         await page.goto(base + path);
         await heading(page, "Not available for your role");
       }
@@ -156,7 +222,14 @@ export const tests = [
     async ({ base, page, shot }) => {
       await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
       await heading(page, "Staff");
-      assert.deepEqual(await navLabels(page), ["My stores", "Staff", "My account"]);
+      assert.deepEqual(await navLabels(page), [
+        "Sell",
+        "Products",
+        "Stock",
+        "My stores",
+        "Staff",
+        "My account",
+      ]);
       await page.getByRole("cell", { name: "nina.neumann@demo.local" }).waitFor();
       const emails = await page.locator("tbody td:nth-child(2)").allInnerTexts();
       assert.ok(emails.includes("cashier1.ber@demo.local"), emails.join(","));
@@ -287,6 +360,208 @@ export const tests = [
         () => document.documentElement.scrollWidth > window.innerWidth,
       );
       assert.equal(overflow, false, "the page scrolls sideways on a tablet");
+    },
+  ],
+  [
+    "a cashier scans three items by barcode, takes cash, and sees the change and the receipt",
+    async ({ base, page, shot, shared }) => {
+      const admin = await apiAs(base, "admin@demo.local");
+      const { organisation } = await admin.get("/api/auth/me");
+      const berlin = (await admin.get("/api/stores?limit=200")).items.find((s) => s.code === "BER");
+      const products = (await admin.get("/api/products?q=alpenhof&limit=50")).items
+        .filter((p) => p.unit === "each" && p.barcodes.length)
+        .slice(0, 3);
+      assert.equal(products.length, 3, "three Alpenhof products with barcodes in the demo");
+      const before = {};
+      for (const p of products) {
+        before[p.id] = (await admin.get(`/api/stores/${berlin.id}/stock/${p.id}`)).on_hand;
+      }
+      // The first item is scanned twice: its line goes to 2.
+      const sold = { [products[0].id]: 2, [products[1].id]: 1, [products[2].id]: 1 };
+      const quote = await admin.post(`/api/stores/${berlin.id}/price-cart`, {
+        lines: products.map((p) => ({ product_id: p.id, quantity: sold[p.id] })),
+      });
+      const total = quote.priced.totals.total_minor;
+      const money = (m) =>
+        new Intl.NumberFormat(organisation.locale, {
+          style: "currency",
+          currency: berlin.currency,
+        }).format(m / 100);
+      const tendered = Math.ceil((total + 1) / 1000) * 1000;
+
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await shot("20-pos-till-setup");
+      await page.getByRole("button", { name: /BER-T1/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "scan");
+      // A keyboard-wedge scanner types the code and Enter, a few milliseconds per key.
+      for (const p of [products[0], products[1], products[0], products[2]]) {
+        await page.keyboard.type(p.barcodes[0], { delay: 2 });
+        await page.keyboard.press("Enter");
+      }
+      const rows = page.getByRole("table", { name: "Cart" }).locator("tbody tr");
+      assert.equal(await rows.count(), 3);
+      assert.equal(await pricedTotal(page), money(total));
+      await shot("21-pos-cart");
+      await page.keyboard.press("F10");
+      const payment = page.getByRole("dialog", { name: "Payment" });
+      await payment.waitFor();
+      await page.keyboard.type(String(tendered / 100));
+      await payment
+        .getByTestId("change-preview")
+        .getByText(money(tendered - total))
+        .waitFor();
+      await shot("22-pos-payment");
+      await page.keyboard.press("Enter");
+      const receipt = page.getByRole("dialog", { name: "Sale complete" });
+      await receipt.waitFor();
+      assert.equal(
+        (await receipt.getByTestId("change-due").innerText()).trim(),
+        money(tendered - total),
+      );
+      assert.equal((await receipt.getByTestId("receipt-total").innerText()).trim(), money(total));
+      const number = (await receipt.getByTestId("receipt-number").innerText()).trim();
+      assert.match(number, /^BER-T1-\d{6}$/);
+      await receipt.getByText("Recorded on the server.").waitFor();
+      await shot("23-pos-receipt");
+      // The server booked it under the till's receipt number, at the total the till showed.
+      const sale = (await admin.get(`/api/stores/${berlin.id}/sales?limit=10`)).items.find(
+        (s) => s.receipt_number === number,
+      );
+      assert.ok(sale, `sale ${number} on the server`);
+      assert.equal(sale.total_minor, total);
+      assert.deepEqual(sale.payments, [{ kind: "cash", tendered_minor: tendered }]);
+      await page.keyboard.press("Enter");
+      await receipt.waitFor({ state: "detached" });
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "scan");
+      shared.sale = { store: berlin, products, before, sold, locale: organisation.locale };
+    },
+  ],
+  [
+    "the manager sees the stock fall by exactly the quantities sold",
+    async ({ base, page, shot, shared }) => {
+      const { store, products, before, sold, locale } = shared.sale;
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      for (const p of products) {
+        await page.goto(`${base}/stock/${store.id}/${p.id}`);
+        await heading(page, `${p.name} · ${store.name}`);
+        const onHand = (await page.getByTestId("item-on-hand").innerText()).trim();
+        assert.equal(onHand, new Intl.NumberFormat(locale).format(before[p.id] - sold[p.id]));
+        await page.getByRole("cell", { name: "Sale", exact: true }).first().waitFor();
+      }
+      await shot("24-stock-item");
+      await page.goto(`${base}/stock?store=${store.id}`);
+      await heading(page, "Stock");
+      await page.getByRole("table").getByRole("link").first().waitFor();
+      await shot("25-stock");
+      await page.goto(`${base}/products`);
+      await heading(page, "Products");
+      await page.getByRole("link", { name: products[0].name }).waitFor();
+      await shot("26-products");
+    },
+  ],
+  [
+    "a whole checkout with the keyboard alone: search, quantity, discount, park, resume, split tender",
+    async ({ base, page, shot, shared }) => {
+      await page.addInitScript(() => {
+        window.__pointer = 0;
+        for (const t of ["pointerdown", "pointerup", "mousedown", "mouseup"]) {
+          window.addEventListener(t, () => window.__pointer++, true);
+        }
+      });
+      const { products } = shared.sale;
+      await page.goto(base + "/");
+      await heading(page, "Sign in");
+      await page.keyboard.type("cashier2.ber@demo.local");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(DEMO_PASSWORD);
+      await page.keyboard.press("Enter");
+      await heading(page, "Set up this till · Berlin Mitte");
+      await tabTo(page, /BER-T2/);
+      await page.keyboard.press("Enter");
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      const rows = page.getByRole("table", { name: "Cart" }).locator("tbody tr");
+      // Scan one item; find another by name and pick the second match with the arrow keys.
+      await page.keyboard.type(products[2].barcodes[0]);
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("alpenhof");
+      await page.getByRole("listbox", { name: "Products found" }).waitFor();
+      await page.keyboard.press("ArrowDown");
+      const picked = (
+        await page.getByRole("option", { selected: true }).locator("span").first().innerText()
+      ).trim();
+      await page.keyboard.press("Enter");
+      assert.equal(await rows.count(), 2);
+      await rows.nth(1).getByText(picked).waitFor();
+      // F2: quantity of the selected (last) line; F3: a 10 % line discount.
+      await page.keyboard.press("F2");
+      await page.getByRole("dialog", { name: /^Quantity/ }).waitFor();
+      await page.keyboard.type("3");
+      await page.keyboard.press("Enter");
+      await rows.nth(1).getByRole("cell", { name: "3", exact: true }).waitFor();
+      await page.keyboard.press("F3");
+      await page.getByRole("dialog", { name: /^Discount/ }).waitFor();
+      await page.keyboard.type("10%");
+      await page.keyboard.press("Enter");
+      await rows
+        .nth(1)
+        .getByText(/Discount 10/)
+        .waitFor();
+      const total = await pricedTotal(page);
+      // Park it (another customer is waiting), then bring it back.
+      await page.keyboard.press("F6");
+      await page.getByText("Scan an item to start a sale").waitFor();
+      await page.keyboard.press("F7");
+      const parked = page.getByRole("dialog", { name: "Parked sales" });
+      await parked.waitFor();
+      await shot("27-pos-parked");
+      await page.keyboard.press("Enter");
+      await parked.waitFor({ state: "detached" });
+      assert.equal(await rows.count(), 2);
+      assert.equal(await pricedTotal(page), total);
+      // Pay 1.00 by card and the rest in cash (Enter on an empty cash field: the exact amount).
+      await page.keyboard.press("F10");
+      const payment = page.getByRole("dialog", { name: "Payment" });
+      await payment.waitFor();
+      await page.keyboard.press("F3");
+      await payment.getByLabel("Approval code").waitFor();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.type("1");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("AUTH-4711");
+      await shot("28-pos-card");
+      await page.keyboard.press("Enter");
+      await payment.getByText(/Paid by card/).waitFor();
+      await payment.getByLabel("Cash received").waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.name), "cash");
+      await page.keyboard.press("Enter");
+      const receipt = page.getByRole("dialog", { name: "Sale complete" });
+      await receipt.waitFor();
+      await receipt.getByText("Card AUTH-4711").waitFor();
+      assert.equal((await receipt.getByTestId("receipt-total").innerText()).trim(), total);
+      await receipt.getByText("Recorded on the server.").waitFor();
+      const number = (await receipt.getByTestId("receipt-number").innerText()).trim();
+      assert.match(number, /^BER-T2-\d{6}$/);
+      await page.keyboard.press("Enter");
+      await receipt.waitFor({ state: "detached" });
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "scan");
+      assert.equal(await page.evaluate(() => window.__pointer), 0, "no pointer events");
+      // The till fits a tablet.
+      await page.setViewportSize({ width: 820, height: 1180 });
+      await page.keyboard.type(products[0].barcodes[0]);
+      await page.keyboard.press("Enter");
+      await pricedTotal(page);
+      await shot("29-pos-tablet");
+      const overflow = await page.evaluate(() =>
+        [document.documentElement, ...document.querySelectorAll(".pos-main, .pos-side")].some(
+          (el) => el.scrollWidth > el.clientWidth + 1,
+        ),
+      );
+      assert.equal(overflow, false, "the till's panels overflow on a tablet");
     },
   ],
 ];

@@ -382,7 +382,7 @@ export function Checkout({
                 spellCheck={false}
                 role="combobox"
                 aria-expanded={showResults}
-                aria-controls={comboId}
+                aria-controls={showResults ? comboId : undefined}
                 aria-autocomplete="list"
                 aria-activedescendant={showResults ? `${comboId}-${activeOption}` : undefined}
                 aria-describedby="scan-help"

@@ -76,7 +76,8 @@ export function ReceiptPaper({ entry }: { entry: OutboxEntry }) {
   const m = (v: number) => formatMoney(v, r.currency, r.locale);
   const p = r.priced;
   return (
-    <article className="receipt-paper" aria-label="Receipt">
+    // Focusable: it scrolls when long, and keyboard users must be able to scroll it.
+    <article className="receipt-paper" aria-label="Receipt" tabIndex={0}>
       <header>
         <p className="receipt-store">{r.store.name}</p>
         {r.store.address ? <p>{r.store.address}</p> : null}
