@@ -1,4 +1,5 @@
 /** The cart on screen: its lines (with the promotions that apply) and the totals. */
+import { memo } from "react";
 import { ApiError, describeError } from "../../platform/net/errors";
 import { formatRate } from "../../platform/format";
 import { type Cart, type CartLine, formatQuantity, itemCount } from "./cart";
@@ -9,7 +10,7 @@ export interface Money {
   (minor: number): string;
 }
 
-export function CartTable({
+export const CartTable = memo(function CartTable({
   cart,
   pricing,
   selected,
@@ -65,9 +66,10 @@ export function CartTable({
       </tbody>
     </table>
   );
-}
+});
 
-function Line({
+/** One line; memoised so typing in the scan field does not re-render the whole cart. */
+const Line = memo(function Line({
   line,
   index,
   priced,
@@ -128,7 +130,7 @@ function Line({
       </td>
     </tr>
   );
-}
+});
 
 export function describeManual(d: ManualDiscount | undefined, money: Money, locale: string) {
   if (!d) return "";
@@ -164,7 +166,7 @@ export function Totals({
       <dl>
         <div>
           <dt>Items</dt>
-          <dd>{count}</dd>
+          <dd data-testid="item-count">{count}</dd>
         </div>
         {priced ? (
           <>

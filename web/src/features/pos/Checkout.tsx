@@ -345,6 +345,10 @@ export function Checkout({
   };
 
   const closeDialog = () => setDialog(null);
+  const selectLine = useCallback((i: number) => {
+    setSelected(i);
+    scanRef.current?.focus();
+  }, []);
   const total = pricing.view?.priced.totals.total_minor ?? 0;
   const comboId = "scan-results";
 
@@ -431,10 +435,7 @@ export function Checkout({
             selected={selected}
             money={money}
             locale={locale}
-            onSelect={(i) => {
-              setSelected(i);
-              scanRef.current?.focus();
-            }}
+            onSelect={selectLine}
           />
         </div>
         <aside className="pos-side" aria-label="Sale">
