@@ -74,6 +74,7 @@ export const tests = [
       await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
       await heading(page, "Stores");
       assert.deepEqual(await navLabels(page), [
+        "Dashboard",
         "Sell",
         "Products",
         "Stock",
@@ -204,6 +205,7 @@ export const tests = [
         "/products",
         "/products/new",
         "/stock",
+        "/dashboard",
       ]) {
         await page.goto(base + path);
         await heading(page, "Not available for your role");
@@ -223,6 +225,7 @@ export const tests = [
       await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
       await heading(page, "Staff");
       assert.deepEqual(await navLabels(page), [
+        "Dashboard",
         "Sell",
         "Products",
         "Stock",
@@ -436,7 +439,15 @@ export const tests = [
       await page.keyboard.press("Enter");
       await receipt.waitFor({ state: "detached" });
       assert.equal(await page.evaluate(() => document.activeElement?.id), "scan");
-      shared.sale = { store: berlin, products, before, sold, locale: organisation.locale };
+      shared.sale = {
+        store: berlin,
+        products,
+        before,
+        sold,
+        locale: organisation.locale,
+        net: sale.priced.totals.total_excl_tax_minor,
+        money,
+      };
     },
   ],
   [
@@ -461,6 +472,20 @@ export const tests = [
       await heading(page, "Products");
       await page.getByRole("link", { name: products[0].name }).waitFor();
       await shot("26-products");
+      // The sale is on the dashboard: the demo has no earlier sales, so it is the only one.
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Dashboard" })
+        .click();
+      await heading(page, "Dashboard");
+      await page.getByTestId("kpi-transactions").getByText("1", { exact: true }).waitFor();
+      assert.equal(
+        (await page.getByTestId("kpi-net").innerText()).trim(),
+        shared.sale.money(shared.sale.net),
+      );
+      await page.getByText("Top products by net sales as a table").click();
+      await page.getByRole("cell", { name: products[0].name }).waitFor();
+      await shot("30-dashboard");
     },
   ],
   [

@@ -103,6 +103,7 @@ describe("App", () => {
     await vi.waitFor(() => expect(view.querySelector("h1")?.textContent).toBe("Stores"));
     const links = [...view.querySelectorAll('nav[aria-label="Main"] a')].map((a) => a.textContent);
     expect(links).toEqual([
+      "Dashboard",
       "Sell",
       "Products",
       "Stock",

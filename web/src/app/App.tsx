@@ -1,4 +1,12 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import {
+  Suspense,
+  lazy,
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import { AccountPage } from "../features/account/AccountPage";
 import { MyStorePage } from "../features/account/MyStorePage";
 import { AuditPage } from "../features/audit/AuditPage";
@@ -22,6 +30,9 @@ import { accessOf, homeFor, mayOpen } from "./access";
 import { AppContext, type AppContextValue } from "./context";
 import { Link, match, navigate, useLocation } from "./router";
 import { Shell } from "./Shell";
+
+// The dashboard and its charting library are a chunk of their own, loaded when first opened.
+const DashboardPage = lazy(() => import("../features/dashboard/DashboardPage"));
 
 export function App({ session, api }: { session: AuthSession; api: Api }) {
   const auth = useSyncExternalStore(session.subscribe, session.getState);
@@ -114,6 +125,12 @@ function Routes({ path }: { path: string }) {
   if ((m = match("/staff/:id", path))) return <StaffDetailPage key={m.id} id={m.id!} />;
   if (path === "/audit") return <AuditPage />;
   if (path === "/pos") return <PosPage />;
+  if (path === "/dashboard")
+    return (
+      <Suspense fallback={<Loading label="Loading the dashboard…" />}>
+        <DashboardPage />
+      </Suspense>
+    );
   if (path === "/products") return <ProductsPage />;
   if (path === "/stock") return <StockPage />;
   if ((m = match("/stock/:store/:product", path)))

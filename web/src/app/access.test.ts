@@ -29,6 +29,7 @@ describe("navigation by role", () => {
   it("shows an admin everything", () => {
     const a = accessOf(me(true, []));
     expect(navFor(a).map((i) => i.to)).toEqual([
+      "/dashboard",
       "/pos",
       "/products",
       "/stock",
@@ -44,6 +45,7 @@ describe("navigation by role", () => {
   it("shows a manager their stores and staff, not the audit log", () => {
     const a = accessOf(me(false, ["manager", "cashier"]));
     expect(navFor(a).map((i) => i.to)).toEqual([
+      "/dashboard",
       "/pos",
       "/products",
       "/stock",
@@ -75,6 +77,7 @@ describe("navigation by role", () => {
       "/products/abc",
       "/stock",
       "/stock/abc",
+      "/dashboard",
     ]) {
       expect(mayOpen(a, p)).toBe(false);
     }

@@ -20,6 +20,8 @@ export interface Access {
   editProducts: boolean;
   /** Stock levels, movements, adjustments and counts of their stores. */
   viewStock: boolean;
+  /** Sales figures of their stores. */
+  viewDashboard: boolean;
   /** Store ids where the user is manager. */
   managedStores: string[];
 }
@@ -39,6 +41,7 @@ export function accessOf(me: Me): Access {
     viewProducts: isAdmin || isManager,
     editProducts: isAdmin,
     viewStock: isAdmin || isManager,
+    viewDashboard: isAdmin || isManager,
     managedStores,
   };
 }
@@ -50,6 +53,7 @@ export interface NavItem {
 
 export function navFor(access: Access): NavItem[] {
   const items: NavItem[] = [];
+  if (access.viewDashboard) items.push({ to: "/dashboard", label: "Dashboard" });
   if (access.sell) items.push({ to: "/pos", label: "Sell" });
   if (access.viewProducts) items.push({ to: "/products", label: "Products" });
   if (access.viewStock) items.push({ to: "/stock", label: "Stock" });
@@ -84,6 +88,8 @@ export function mayOpen(access: Access, path: string): boolean {
       return path === "/products/new" ? access.editProducts : access.viewProducts;
     case "stock":
       return access.viewStock;
+    case "dashboard":
+      return access.viewDashboard;
     default:
       return true;
   }
