@@ -379,7 +379,14 @@ export const tests = [
       for (const p of products) {
         before[p.id] = (await admin.get(`/api/stores/${berlin.id}/stock/${p.id}`)).on_hand;
       }
-      // The first item is scanned twice: its line goes to 2.
+      // A promotion the till must apply exactly as the server does (its own engine, offline-ready).
+      await admin.post("/api/promotions", {
+        name: "Alpenhof week: 2 for 1",
+        priority: 5,
+        rule: { kind: "buy_x_get_y", buy_quantity: 1, get_quantity: 1, get_percent_bps: 10000 },
+        scope: { kind: "product", product_ids: [products[0].id] },
+      });
+      // The first item is scanned twice: its line goes to 2 (and the second one is free).
       const sold = { [products[0].id]: 2, [products[1].id]: 1, [products[2].id]: 1 };
       const quote = await admin.post(`/api/stores/${berlin.id}/price-cart`, {
         lines: products.map((p) => ({ product_id: p.id, quantity: sold[p.id] })),
@@ -406,6 +413,8 @@ export const tests = [
       }
       const rows = page.getByRole("table", { name: "Cart" }).locator("tbody tr");
       assert.equal(await rows.count(), 3);
+      assert.ok(quote.priced.totals.discount_minor > 0, "the server applies the promotion");
+      await rows.nth(0).getByText("Alpenhof week: 2 for 1").waitFor();
       assert.equal(await pricedTotal(page), money(total));
       await shot("21-pos-cart");
       await page.keyboard.press("F10");

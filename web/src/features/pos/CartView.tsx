@@ -1,5 +1,6 @@
 /** The cart on screen: its lines (with the promotions that apply) and the totals. */
 import { memo } from "react";
+import { PricingError } from "../../domain/pricing/types";
 import { ApiError, describeError } from "../../platform/net/errors";
 import { formatRate } from "../../platform/format";
 import { type Cart, type CartLine, formatQuantity, itemCount } from "./cart";
@@ -25,7 +26,7 @@ export const CartTable = memo(function CartTable({
   locale: string;
   onSelect: (i: number) => void;
 }) {
-  const priced = pricing.current ? pricing.view?.priced : undefined;
+  const priced = pricing.priced ?? undefined;
   if (!cart.lines.length) {
     return (
       <div className="cart-empty" aria-live="polite">
@@ -138,7 +139,9 @@ export function describeManual(d: ManualDiscount | undefined, money: Money, loca
 }
 
 /** A pricing refusal in words, naming the cart line at fault ("Line 2: …"). */
-export function describeCartError(err: unknown): string {
+export function describeCartError(e: unknown): string {
+  // The local engine refuses with the server's codes and fields: describe them alike.
+  const err = e instanceof PricingError ? new ApiError(422, e.code, e.message, e.field) : e;
   const msg = describeError(err);
   if (err instanceof ApiError && err.field) {
     const m = /^lines\[(\d+)\]/.exec(err.field);
@@ -159,7 +162,7 @@ export function Totals({
   money: Money;
   locale: string;
 }) {
-  const priced = pricing.current ? pricing.view?.priced : undefined;
+  const priced = pricing.priced ?? undefined;
   const count = itemCount(cart);
   return (
     <section className="totals" aria-label="Totals" aria-live="polite">
@@ -194,15 +197,12 @@ export function Totals({
       <p className="grand-total">
         <span>Total</span>
         <strong data-testid="cart-total">
-          {!cart.lines.length ? money(0) : priced ? money(priced.totals.total_minor) : "…"}
+          {!cart.lines.length ? money(0) : priced ? money(priced.totals.total_minor) : "–"}
         </strong>
       </p>
       {pricing.error ? (
         <div className="alert alert-error" role="alert">
           <p>{describeCartError(pricing.error)}</p>
-          <button type="button" className="btn" onClick={pricing.retry}>
-            Price again
-          </button>
         </div>
       ) : null}
     </section>

@@ -5,7 +5,8 @@
  * The scan path is synchronous on purpose: a wedge scanner types the code and Enter; Enter
  * looks the code up in the in-memory catalog cache and adds the line in the same event, so the
  * line is on screen at the next paint (docs/performance.md, "POS scan-to-screen"). Pricing
- * (promotions, tax) follows from the server's engine a moment later and never blocks a scan.
+ * (promotions, tax) runs in the browser with the server's engine rules (domain/pricing), in
+ * the same render.
  *
  * A sale is never posted from here: completing payment puts it in the outbox (IndexedDB) under
  * the till's next seq, and the outbox sends it.
@@ -52,6 +53,7 @@ import { useOutbox } from "./services";
 import { type Action, KEYS, actionFor } from "./shortcuts";
 import type { TillBinding } from "./till";
 import type { ManualDiscount, Product } from "./types";
+import { priceLocally } from "./localPricing";
 import { usePricedCart } from "./usePricedCart";
 import "./pos.css";
 
@@ -87,7 +89,7 @@ export function Checkout({
   retryCatalog: () => void;
   changeTill: () => Promise<void>;
 }) {
-  const { api, me } = useApp();
+  const { me } = useApp();
   const locale = me.organisation.locale;
   const currency = store.currency;
   const money = useCallback((v: number) => formatMoney(v, currency, locale), [currency, locale]);
@@ -99,9 +101,8 @@ export function Checkout({
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [message, setMessage] = useState<Message>(null);
   const [receipt, setReceipt] = useState<OutboxEntry | null>(null);
-  const [payWhenPriced, setPayWhenPriced] = useState(false);
   const [parkedCount, setParkedCount] = useState(0);
-  const pricing = usePricedCart(api, store.id, cart);
+  const pricing = usePricedCart(store, catalog, catalogVersion, cart);
   const outboxState = useOutbox(outbox);
   const scanRef = useRef<HTMLInputElement>(null);
   const cartKey = `current_cart:${store.id}`;
@@ -179,9 +180,8 @@ export function Checkout({
     switch (action) {
       case "pay":
         if (!cart.lines.length) return setMessage({ tone: "info", text: "Scan an item first." });
-        if (pricing.error)
+        if (pricing.error || !pricing.priced)
           return setMessage({ tone: "error", text: describeCartError(pricing.error) });
-        if (!pricing.current) return setPayWhenPriced(true);
         return setDialog({ kind: "pay" });
       case "quantity":
       case "lineDiscount":
@@ -227,14 +227,6 @@ export function Checkout({
         return;
     }
   };
-
-  useEffect(() => {
-    if (payWhenPriced && pricing.current) {
-      setPayWhenPriced(false);
-      if (pricing.error) setMessage({ tone: "error", text: describeCartError(pricing.error) });
-      else if (pricing.view) setDialog({ kind: "pay" });
-    }
-  }, [payWhenPriced, pricing.current, pricing.error, pricing.view]);
 
   const park = async (c: Cart) => {
     await putOne(pos, "parked", {
@@ -310,8 +302,10 @@ export function Checkout({
   }, []);
 
   const completeSale = async (r: PaymentResult) => {
-    const view = pricing.view;
-    if (!view) throw new Error("The cart has no price yet.");
+    // Priced again at the moment of the sale: promotions are judged at the sale's time.
+    const occurredAt = new Date();
+    const { priced, error } = priceLocally(cart, store, catalog, occurredAt);
+    if (!priced) throw new Error(describeCartError(error));
     const names = Object.fromEntries(cart.lines.map((l) => [l.product_id, l.name]));
     const entry = await enqueueSale(
       pos,
@@ -320,7 +314,7 @@ export function Checkout({
         id: crypto.randomUUID(),
         terminal_id: b.terminal_id,
         seq,
-        occurred_at: new Date().toISOString(),
+        occurred_at: occurredAt.toISOString(),
         receipt_number: receiptNumber,
         lines: toSaleLines(cart),
         ...(cart.cart_discount ? { cart_discount: cart.cart_discount } : {}),
@@ -332,7 +326,7 @@ export function Checkout({
         locale,
         cashier: me.user.display_name,
         names,
-        priced: view.priced,
+        priced,
         change_minor: r.change,
         cash_due_minor: r.cashDue,
       },
@@ -349,7 +343,7 @@ export function Checkout({
     setSelected(i);
     scanRef.current?.focus();
   }, []);
-  const total = pricing.view?.priced.totals.total_minor ?? 0;
+  const total = pricing.priced?.totals.total_minor ?? 0;
   const comboId = "scan-results";
 
   return (
@@ -444,9 +438,9 @@ export function Checkout({
             type="button"
             className="btn btn-primary btn-pay"
             onClick={() => run("pay")}
-            disabled={!cart.lines.length || payWhenPriced}
+            disabled={!cart.lines.length}
           >
-            {payWhenPriced ? "Pricing…" : "Pay"} <kbd>{KEYS.pay.label}</kbd>
+            Pay <kbd>{KEYS.pay.label}</kbd>
           </button>
           <div className="pos-actions" role="group" aria-label="Sale actions">
             <ActionButton
@@ -534,7 +528,7 @@ export function Checkout({
         </button>
       </footer>
 
-      {dialog?.kind === "pay" && pricing.view ? (
+      {dialog?.kind === "pay" && pricing.priced ? (
         <PaymentDialog
           total={total}
           currency={currency}

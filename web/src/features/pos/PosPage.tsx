@@ -140,6 +140,24 @@ function TillForStore({
     void open();
   }, [open]);
 
+  // Prices, products and promotions change during the day: update the cache every five
+  // minutes and when the connection returns (a failed update keeps the cache as it was).
+  const catalog = ready?.catalog;
+  useEffect(() => {
+    if (!catalog) return;
+    const update = () =>
+      catalog.sync(api).then(
+        () => setSyncError(null),
+        (e: unknown) => setSyncError(e),
+      );
+    const timer = window.setInterval(update, 5 * 60_000);
+    window.addEventListener("online", update);
+    return () => {
+      window.clearInterval(timer);
+      window.removeEventListener("online", update);
+    };
+  }, [catalog, api]);
+
   if (error) {
     return (
       <Page title="Sell">

@@ -41,6 +41,25 @@ function catalogServer(state: {
       const next = start + 2 < state.products.length ? String(start + 2) : null;
       return { status: 200, body: { items, next_cursor: next } };
     },
+    "GET /api/promotions": () => ({
+      status: 200,
+      body: {
+        items: [
+          {
+            id: "e1",
+            name: "10 % off",
+            active: true,
+            priority: 1,
+            rule: { kind: "percentage", percent_bps: 1000 },
+            scope: { kind: "all" },
+            schedule: {},
+            created_at: "",
+            updated_at: "",
+          },
+        ],
+        next_cursor: null,
+      },
+    }),
     "GET /api/stores/:store/price-overrides": () => ({
       status: 200,
       body: {
@@ -83,6 +102,16 @@ describe("CatalogCache", () => {
     expect(reloaded.size).toBe(3);
     expect(reloaded.priceOf(reloaded.get("p3")!)).toBe(250);
     expect(reloaded.syncedAt).toBe(r.syncedAt);
+    expect(reloaded.promotions).toEqual([
+      {
+        id: "e1",
+        name: "10 % off",
+        priority: 1,
+        rule: { kind: "percentage", percent_bps: 1000 },
+        scope: { kind: "all" },
+        schedule: {},
+      },
+    ]);
   });
 
   it("writes only what changed and forgets deactivated and deleted products", async () => {

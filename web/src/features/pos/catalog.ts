@@ -8,12 +8,21 @@
  * deactivated products, and writes to IndexedDB only what changed (`updated_at` differs),
  * deleting what was deactivated or is gone. Overrides are replaced the same way.
  *
+ * The organisation's active promotions are kept with the catalog (meta `promotions`): the till
+ * prices carts with them locally (domain/pricing), so totals need no round trip.
+ *
  * Invariants: the memory maps always equal the stored records after `load` or `sync`; a sync
  * that fails half-way leaves the previous cache untouched (the writes are one transaction).
  */
 import type { Api, Page } from "../../platform/net/api";
 import { type PosDb, getAll, getOne, promised, transact } from "../../platform/db/posDb";
+import type { Promotion } from "../../domain/pricing/types";
 import type { PriceOverride, Product } from "./types";
+
+/** A promotion as `GET /api/promotions` lists it (the engine's definition plus bookkeeping). */
+interface PromotionView extends Promotion {
+  active: boolean;
+}
 
 interface StoredOverride extends PriceOverride {
   store_id: string;
@@ -42,6 +51,7 @@ export class CatalogCache {
   private bySku = new Map<string, string>();
   private terms = new Map<string, string[]>();
   private overrides = new Map<string, number>();
+  promotions: Promotion[] = [];
   private listeners = new Set<() => void>();
   syncedAt: string | null = null;
   version = 0;
@@ -54,14 +64,16 @@ export class CatalogCache {
   /** The cache as stored in this browser (empty the first time). */
   static async load(pos: PosDb, storeId: string): Promise<CatalogCache> {
     const cache = new CatalogCache(pos, storeId);
-    const [products, overrides, syncedAt] = await Promise.all([
+    const [products, overrides, syncedAt, promotions] = await Promise.all([
       getAll<Product>(pos, "products"),
       getAll<StoredOverride>(pos, "overrides"),
       getOne<string>(pos, "meta", `catalog_synced_at:${storeId}`),
+      getOne<Promotion[]>(pos, "meta", "promotions"),
     ]);
     cache.replaceMemory(
       products,
       overrides.filter((o) => o.store_id === storeId),
+      promotions ?? [],
     );
     cache.syncedAt = syncedAt ?? null;
     return cache;
@@ -122,6 +134,16 @@ export class CatalogCache {
       `/api/stores/${this.storeId}/price-overrides`,
       {},
     );
+    const promotions = (await pages<PromotionView>(api, "/api/promotions", {}))
+      .filter((p) => p.active)
+      .map(({ id, name, priority, rule, scope, schedule }) => ({
+        id,
+        name,
+        priority,
+        rule,
+        scope,
+        schedule,
+      }));
     const active = fresh.filter((p) => p.active);
     const keep = new Set(active.map((p) => p.id));
     const changed = active.filter((p) => this.products.get(p.id)?.updated_at !== p.updated_at);
@@ -137,13 +159,15 @@ export class CatalogCache {
       await promised(os.delete(range));
       for (const o of overrides) os.put({ ...o, store_id: storeId } satisfies StoredOverride);
       tx.objectStore("meta").put(syncedAt, `catalog_synced_at:${storeId}`);
+      tx.objectStore("meta").put(promotions, "promotions");
     });
-    this.replaceMemory(active, overrides);
+    this.replaceMemory(active, overrides, promotions);
     this.syncedAt = syncedAt;
     return { products: active.length, changed: changed.length, removed: removed.length, syncedAt };
   }
 
-  private replaceMemory(products: Product[], overrides: PriceOverride[]) {
+  private replaceMemory(products: Product[], overrides: PriceOverride[], promotions: Promotion[]) {
+    this.promotions = promotions;
     this.products = new Map(products.map((p) => [p.id, p]));
     this.byCode = new Map();
     this.bySku = new Map();
