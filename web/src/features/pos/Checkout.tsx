@@ -49,6 +49,7 @@ import { type ParkedCart, ParkedDialog } from "./ParkedDialog";
 import { PaymentDialog, type PaymentResult } from "./PaymentDialog";
 import { PromptDialog } from "./PromptDialog";
 import { ReceiptDialog } from "./Receipt";
+import { RefusedSales } from "./RefusedSales";
 import { useOutbox } from "./services";
 import { type Action, KEYS, actionFor } from "./shortcuts";
 import type { TillBinding } from "./till";
@@ -64,7 +65,8 @@ type Dialog =
   | { kind: "cart-discount" }
   | { kind: "parked"; list: ParkedCart[] }
   | { kind: "camera" }
-  | { kind: "clear" };
+  | { kind: "clear" }
+  | { kind: "refused" };
 
 type Message = { tone: "error" | "info"; text: string } | null;
 
@@ -513,11 +515,16 @@ export function Checkout({
           {!outboxState
             ? ""
             : outboxState.failed.length
-              ? `${outboxState.failed.length} sale(s) refused by the server: kept on this till for review`
+              ? `${outboxState.failed.length} sale(s) refused by the server, kept on this till`
               : outboxState.pending
                 ? `${outboxState.pending} sale(s) waiting to be sent${outboxState.lastProblem ? `: ${outboxState.lastProblem}` : ""}`
                 : "All sales sent"}
         </span>
+        {outboxState?.failed.length ? (
+          <button type="button" className="btn-link" onClick={() => setDialog({ kind: "refused" })}>
+            Review refused sales
+          </button>
+        ) : null}
         <button
           type="button"
           className="btn-link"
@@ -647,6 +654,14 @@ export function Checkout({
           park the sale instead ({KEYS.park.label}).
         </p>
       </Confirm>
+      {dialog?.kind === "refused" && outboxState ? (
+        <RefusedSales
+          entries={outboxState.failed}
+          locale={locale}
+          onRetry={(id) => void outbox.retry(id)}
+          onClose={closeDialog}
+        />
+      ) : null}
       {receipt ? (
         <ReceiptDialog entry={receipt} outbox={outbox} onNext={() => setReceipt(null)} />
       ) : null}

@@ -3,13 +3,13 @@
  * terminal this browser is, loads the catalog cache and starts the outbox, then hands over to
  * the checkout. Nothing here sells; it only sets the till up.
  */
-import { useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { useApp } from "../../app/context";
 import type { PosDb } from "../../platform/db/posDb";
 import type { Page as ApiPage } from "../../platform/net/api";
-import { describeError } from "../../platform/net/errors";
+import { describeError, splitError } from "../../platform/net/errors";
 import { useAsync } from "../../ui/hooks";
-import { Empty, ErrorAlert, LoadError, Loading, Page } from "../../ui/ui";
+import { Empty, ErrorAlert, LoadError, Loading, Page, TextField } from "../../ui/ui";
 import type { Store } from "../stores/types";
 import { CatalogCache } from "./catalog";
 import { Checkout } from "./Checkout";
@@ -214,7 +214,8 @@ function TillSetup({
   canSwitchStore: boolean;
   switchStore: () => void;
 }) {
-  const { api } = useApp();
+  const { api, access } = useApp();
+  const mayRegister = access.isAdmin || access.managedStores.includes(store.id);
   const terminals = useAsync(
     () => api.get<{ items: Terminal[] }>(`/api/stores/${store.id}/terminals`),
     [api, store.id],
@@ -275,6 +276,83 @@ function TillSetup({
           ))}
         </ul>
       )}
+      {mayRegister ? (
+        <RegisterTill
+          store={store}
+          onRegistered={async (t) => {
+            setBusy(true);
+            try {
+              onBound(await bindTill(pos, api, t));
+            } catch (e) {
+              setError(describeError(e));
+              setBusy(false);
+            }
+          }}
+        />
+      ) : null}
     </Page>
+  );
+}
+
+/** Managers and admins: register a new till for the store and make this browser that till. */
+function RegisterTill({
+  store,
+  onRegistered,
+}: {
+  store: Store;
+  onRegistered: (t: Terminal) => Promise<void>;
+}) {
+  const { api } = useApp();
+  const [code, setCode] = useState("");
+  const [name, setName] = useState("");
+  const [errors, setErrors] = useState<{ code?: string; name?: string }>({});
+  const [formError, setFormError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setFormError(null);
+    try {
+      const t = await api.post<Terminal>(`/api/stores/${store.id}/terminals`, {
+        code: code.trim().toUpperCase(),
+        name: name.trim(),
+      });
+      await onRegistered(t);
+    } catch (err) {
+      const { fields, form } = splitError(err, ["code", "name"]);
+      setErrors(fields);
+      setFormError(form);
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card inline-form" onSubmit={submit} noValidate aria-labelledby="register-till">
+      <h2 id="register-till">Register a new till</h2>
+      <ErrorAlert error={formError} />
+      <div className="row">
+        <TextField
+          label="Till code"
+          name="code"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          error={errors.code}
+          hint={`Starts its receipt numbers, e.g. ${store.code}-T3.`}
+          autoComplete="off"
+        />
+        <TextField
+          label="Till name"
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={errors.name}
+          hint="e.g. Till 3, by the entrance."
+          autoComplete="off"
+        />
+      </div>
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        Register and use this browser as the till
+      </button>
+    </form>
   );
 }

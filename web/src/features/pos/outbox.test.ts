@@ -148,6 +148,21 @@ describe("the sales outbox", () => {
     expect(server.calls.filter((c) => c.startsWith("POST")).length).toBe(1);
   });
 
+  it("sends a refused sale again when asked, in order with the ones it held back", async () => {
+    const pos = await till();
+    const a = await enqueueSale(pos, "s1", sale, receipt);
+    const b = await enqueueSale(pos, "s1", sale, receipt);
+    const server = salesServer({ failNext: 422 });
+    const outbox = new Outbox(pos, server.api);
+    await outbox.flush();
+    expect(outbox.getState().failed).toHaveLength(1);
+
+    await outbox.retry(a.id);
+
+    expect(outbox.getState()).toMatchObject({ pending: 0, failed: [] });
+    expect([...server.booked.keys()]).toEqual([a.id, b.id]);
+  });
+
   it("refuses to sell when the browser is not a till of the store", async () => {
     const pos = await till();
     await expect(enqueueSale(pos, "other-store", sale, receipt)).rejects.toThrow(

@@ -171,6 +171,20 @@ export class Outbox {
     return (await getAll<OutboxEntry>(this.pos, "outbox")).find((e) => e.id === id);
   }
 
+  /**
+   * Puts a refused entry back in the queue (after the cause was fixed, e.g. the cashier's role
+   * restored) and sends. Same id and body: if the server had in fact booked it, it replays.
+   */
+  async retry(id: string): Promise<void> {
+    const entry = await this.get(id);
+    if (!entry || entry.status !== "failed") return;
+    entry.status = "pending";
+    delete entry.error;
+    await save(this.pos, entry);
+    await this.refresh();
+    await this.flush();
+  }
+
   /** Sends what is pending; concurrent calls share one run (and one more if asked meanwhile). */
   flush(): Promise<void> {
     if (this.running) {

@@ -124,6 +124,7 @@ const ADVICE: Record<string, string> = {
   missing_reference: "Type the approval code printed by the card terminal.",
   payments_exceed_total: "Card payments cannot be more than the total; only cash gives change.",
   payments_do_not_sum_to_total: "The payments do not add up to the total.",
+  terminal_code_taken: "Another till already has this code. Choose a different one, e.g. BER-T3.",
   unknown_terminal: "This till is not registered in this store any more: choose a till again.",
   internal_error:
     "Something went wrong on the server. Try again; if it persists, quote the reference below to support.",
