@@ -456,6 +456,8 @@ export const tests = [
         locale: organisation.locale,
         net: sale.priced.totals.total_excl_tax_minor,
         money,
+        receipt: number,
+        saleId: sale.id,
       };
     },
   ],
@@ -596,6 +598,67 @@ export const tests = [
         ),
       );
       assert.equal(overflow, false, "the till's panels overflow on a tablet");
+    },
+  ],
+  [
+    "a cashier opens a shift, takes a return by receipt, and closes the shift with the Z report",
+    async ({ base, page, shot, shared }) => {
+      const { store, products, money, receipt, saleId } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      const stockBefore = (await admin.get(`/api/stores/${store.id}/stock/${products[1].id}`))
+        .on_hand;
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await page.getByRole("button", { name: /BER-T1/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      await page.getByTestId("shift-status").getByText("No shift open").waitFor();
+      await page.getByTestId("shift-status").click();
+      const shiftDialog = page.getByRole("dialog", { name: "Shift" });
+      await shiftDialog.getByLabel("Opening float").fill("150");
+      await shiftDialog.getByRole("button", { name: "Open shift" }).click();
+      await shiftDialog.getByText(/Open since/).waitFor();
+      await shot("31-shift-open");
+      await page.keyboard.press("Escape");
+      await page.getByTestId("shift-status").getByText("Shift open").waitFor();
+      // Scanning the printed receipt's number starts the return of that sale.
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(receipt);
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Return by receipt" });
+      await dialog.waitFor();
+      await page.keyboard.press("Enter");
+      const qty = dialog.getByLabel(`Quantity of ${products[1].name} to return`);
+      await qty.waitFor();
+      await qty.fill("1");
+      const refund = (await dialog.getByTestId("refund-total").innerText()).trim();
+      await shot("32-return");
+      await page.keyboard.press("Enter");
+      await page
+        .getByText(new RegExp(`give the customer ${refund.replace(/[.$]/g, "\\$&")} in cash`))
+        .waitFor();
+      // The server has the return against the sale, for the refund shown, and the item is back.
+      let returns = { items: [] };
+      for (let i = 0; i < 50 && !returns.items.length; i++) {
+        if (i) await page.waitForTimeout(100);
+        returns = await admin.get(`/api/stores/${store.id}/returns?sale_id=${saleId}`);
+      }
+      assert.equal(returns.items.length, 1);
+      assert.equal(money(returns.items[0].total_minor), refund);
+      const stockAfter = (await admin.get(`/api/stores/${store.id}/stock/${products[1].id}`))
+        .on_hand;
+      assert.equal(stockAfter, stockBefore + 1);
+      // Close the shift: the Z report counts the return and compares the cash.
+      await page.getByTestId("shift-status").click();
+      await shiftDialog.getByLabel("Cash counted in the drawer").fill("100");
+      await shiftDialog.getByRole("button", { name: /Close shift/ }).click();
+      const z = page
+        .getByRole("dialog", { name: "Shift closed: Z report" })
+        .getByTestId("z-report");
+      await z.waitFor();
+      await z.getByText(`1 · −${refund}`).waitFor();
+      await z.getByText(money(10000)).first().waitFor();
+      await shot("33-z-report");
     },
   ],
 ];

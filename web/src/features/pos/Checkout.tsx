@@ -44,12 +44,14 @@ import {
 import type { CatalogCache } from "./catalog";
 import { CameraDialog, cameraScanSupported } from "./CameraDialog";
 import { CartTable, Totals, describeCartError } from "./CartView";
-import { type Outbox, type OutboxEntry, enqueueSale } from "./outbox";
+import { type Outbox, type SaleEntry, enqueueSale } from "./outbox";
 import { type ParkedCart, ParkedDialog } from "./ParkedDialog";
 import { PaymentDialog, type PaymentResult } from "./PaymentDialog";
 import { PromptDialog } from "./PromptDialog";
 import { ReceiptDialog } from "./Receipt";
 import { RefusedSales } from "./RefusedSales";
+import { ReturnDialog } from "./ReturnDialog";
+import { type Shift, ShiftDialog } from "./ShiftDialog";
 import { useOutbox } from "./services";
 import { type Action, KEYS, actionFor } from "./shortcuts";
 import type { TillBinding } from "./till";
@@ -66,7 +68,9 @@ type Dialog =
   | { kind: "parked"; list: ParkedCart[] }
   | { kind: "camera" }
   | { kind: "clear" }
-  | { kind: "refused" };
+  | { kind: "refused" }
+  | { kind: "shift" }
+  | { kind: "return"; receipt: string };
 
 type Message = { tone: "error" | "info"; text: string } | null;
 
@@ -91,7 +95,7 @@ export function Checkout({
   retryCatalog: () => void;
   changeTill: () => Promise<void>;
 }) {
-  const { me } = useApp();
+  const { api, me } = useApp();
   const locale = me.organisation.locale;
   const currency = store.currency;
   const money = useCallback((v: number) => formatMoney(v, currency, locale), [currency, locale]);
@@ -102,8 +106,18 @@ export function Checkout({
   const [activeOption, setActiveOption] = useState(0);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [message, setMessage] = useState<Message>(null);
-  const [receipt, setReceipt] = useState<OutboxEntry | null>(null);
+  const [receipt, setReceipt] = useState<SaleEntry | null>(null);
   const [parkedCount, setParkedCount] = useState(0);
+  // Whether a shift is open on this till (null: not known, e.g. offline).
+  const [shiftOpen, setShiftOpen] = useState<boolean | null>(null);
+  useEffect(() => {
+    api
+      .get<{ items: Shift[] }>(`/api/stores/${store.id}/shifts`, { status: "open", limit: 200 })
+      .then(
+        (p) => setShiftOpen(p.items.some((s) => s.terminal_id === binding.terminal_id)),
+        () => setShiftOpen(null),
+      );
+  }, [api, store.id, binding.terminal_id]);
   const pricing = usePricedCart(store, catalog, catalogVersion, cart);
   const outboxState = useOutbox(outbox);
   const scanRef = useRef<HTMLInputElement>(null);
@@ -163,6 +177,12 @@ export function Checkout({
     const qty = m ? Number(m[1]) : undefined;
     const found = catalog.lookup(code);
     if (found) return add(found, qty && found.unit === "each" ? qty : undefined);
+    // A printed receipt's number (BER-T1-000042) starts a return of that sale.
+    if (/^[A-Z0-9][A-Z0-9-]*-\d{6}$/.test(code)) {
+      setQuery("");
+      setDialog({ kind: "return", receipt: code });
+      return;
+    }
     const matches = catalog.search(code, 8);
     const pick = matches[Math.min(activeOption, matches.length - 1)];
     if (pick) return add(pick, qty && pick.unit === "each" ? qty : undefined);
@@ -227,6 +247,10 @@ export function Checkout({
       case "clear":
         if (cart.lines.length) setDialog({ kind: "clear" });
         return;
+      case "return":
+        if (cart.lines.length)
+          return setMessage({ tone: "info", text: "Finish or park the sale before a return." });
+        return setDialog({ kind: "return", receipt: "" });
     }
   };
 
@@ -483,6 +507,7 @@ export function Checkout({
             {cameraScanSupported() ? (
               <ActionButton label="Camera" k={KEYS.camera.label} onClick={() => run("camera")} />
             ) : null}
+            <ActionButton label="Return" k={KEYS.return.label} onClick={() => run("return")} />
             <ActionButton
               label="Clear sale"
               k={KEYS.clear.label}
@@ -520,6 +545,14 @@ export function Checkout({
                 ? `${outboxState.pending} sale(s) waiting to be sent${outboxState.lastProblem ? `: ${outboxState.lastProblem}` : ""}`
                 : "All sales sent"}
         </span>
+        <button
+          type="button"
+          className="btn-link"
+          onClick={() => setDialog({ kind: "shift" })}
+          data-testid="shift-status"
+        >
+          {shiftOpen === null ? "Shift" : shiftOpen ? "Shift open" : "No shift open: open one"}
+        </button>
         {outboxState?.failed.length ? (
           <button type="button" className="btn-link" onClick={() => setDialog({ kind: "refused" })}>
             Review refused sales
@@ -660,6 +693,35 @@ export function Checkout({
           locale={locale}
           onRetry={(id) => void outbox.retry(id)}
           onClose={closeDialog}
+        />
+      ) : null}
+      {dialog?.kind === "return" ? (
+        <ReturnDialog
+          storeId={store.id}
+          currency={currency}
+          pos={pos}
+          outbox={outbox}
+          catalog={catalog}
+          money={money}
+          initialReceipt={dialog.receipt}
+          onClose={closeDialog}
+          onDone={(entry) => {
+            closeDialog();
+            setMessage({
+              tone: "info",
+              text: `Return ${entry.mutation.receipt_number} of ${entry.summary.sale_receipt}: give the customer ${money(entry.summary.refund_minor)} in cash.`,
+            });
+          }}
+        />
+      ) : null}
+      {dialog?.kind === "shift" ? (
+        <ShiftDialog
+          storeId={store.id}
+          terminalId={binding.terminal_id}
+          currency={currency}
+          money={money}
+          onClose={closeDialog}
+          onChanged={setShiftOpen}
         />
       ) : null}
       {receipt ? (

@@ -8,20 +8,20 @@ import { formatDateTime, formatRate } from "../../platform/format";
 import { formatMoney } from "../../platform/money";
 import { Modal } from "../../ui/Modal";
 import { formatQuantity } from "./cart";
-import type { Outbox, OutboxEntry } from "./outbox";
+import type { Outbox, SaleEntry } from "./outbox";
 
 export function ReceiptDialog({
   entry: initial,
   outbox,
   onNext,
 }: {
-  entry: OutboxEntry;
+  entry: SaleEntry;
   outbox: Outbox;
   onNext: () => void;
 }) {
   const [entry, setEntry] = useState(initial);
   useEffect(() => {
-    const update = () => void outbox.get(initial.id).then((e) => e && setEntry(e));
+    const update = () => void outbox.get(initial.id).then((e) => e?.kind === "sale" && setEntry(e));
     update();
     return outbox.subscribe(update);
   }, [outbox, initial.id]);
@@ -71,7 +71,7 @@ export function ReceiptDialog({
   );
 }
 
-export function ReceiptPaper({ entry }: { entry: OutboxEntry }) {
+export function ReceiptPaper({ entry }: { entry: SaleEntry }) {
   const r = entry.receipt;
   const m = (v: number) => formatMoney(v, r.currency, r.locale);
   const p = r.priced;

@@ -32,7 +32,9 @@ export function RefusedSales({
               <p>
                 <strong>{e.mutation.receipt_number}</strong> ·{" "}
                 {formatDateTime(e.mutation.occurred_at, locale)} ·{" "}
-                {formatMoney(e.receipt.priced.totals.total_minor, e.receipt.currency, locale)}
+                {e.kind === "sale"
+                  ? formatMoney(e.receipt.priced.totals.total_minor, e.receipt.currency, locale)
+                  : `return of ${e.summary.sale_receipt}, refund ${formatMoney(e.summary.refund_minor, e.summary.currency, locale)}`}
               </p>
               <p className="field-error">
                 {e.error

@@ -19,7 +19,7 @@ import { type PosDb, getAll, promised, transact } from "../../platform/db/posDb"
 import type { Api } from "../../platform/net/api";
 import { ApiError } from "../../platform/net/errors";
 import { type TillBinding, receiptNumber } from "./till";
-import type { SaleMutation, SaleView } from "./types";
+import type { Approval, ReturnMutation, SaleMutation, SaleView } from "./types";
 
 export const KEEP_SENT = 50;
 
@@ -36,21 +36,44 @@ export interface ReceiptSnapshot {
   cash_due_minor: number;
 }
 
-export interface OutboxEntry {
+/** What a return gave back, for the till's messages and the refused-sales list. */
+export interface ReturnSummary {
+  sale_receipt: string;
+  currency: string;
+  refund_minor: number;
+}
+
+export type OutboxEntry = SaleEntry | ReturnEntry;
+
+interface EntryBase {
   id: string;
   store_id: string;
   terminal_id: string;
   seq: number;
-  kind: "sale";
-  mutation: SaleMutation;
-  receipt: ReceiptSnapshot;
   status: "pending" | "sent" | "failed";
   attempts: number;
   created_at: string;
   sent_at?: string;
+  error?: { status: number; code: string; message: string; field: string | null };
+}
+
+export interface SaleEntry extends EntryBase {
+  kind: "sale";
+  mutation: SaleMutation;
+  receipt: ReceiptSnapshot;
   /** The server's answer once sent. */
   result?: SaleView;
-  error?: { status: number; code: string; message: string; field: string | null };
+}
+
+/**
+ * A return. A manager's approval (email and PIN or password) is never written to IndexedDB:
+ * the outbox holds it in memory only ({@link Outbox.approve}) until the server has answered.
+ */
+export interface ReturnEntry extends EntryBase {
+  kind: "return";
+  mutation: ReturnMutation;
+  summary: ReturnSummary;
+  result?: unknown;
 }
 
 export interface OutboxState {
@@ -70,25 +93,55 @@ export async function enqueueSale(
   storeId: string,
   build: (seq: number, receipt: string, binding: TillBinding) => SaleMutation,
   receipt: Omit<ReceiptSnapshot, "terminal_code">,
+): Promise<SaleEntry> {
+  return enqueue(pos, storeId, (seq, number, binding) => {
+    const mutation = build(seq, number, binding);
+    return {
+      ...envelope(mutation.id, storeId, binding, seq),
+      kind: "sale",
+      mutation,
+      receipt: { ...receipt, terminal_code: binding.code },
+    };
+  }) as Promise<SaleEntry>;
+}
+
+/** Puts a return in the outbox under the till's next seq and receipt number. */
+export async function enqueueReturn(
+  pos: PosDb,
+  storeId: string,
+  build: (seq: number, receipt: string, binding: TillBinding) => ReturnMutation,
+  summary: ReturnSummary,
+): Promise<ReturnEntry> {
+  return enqueue(pos, storeId, (seq, number, binding) => {
+    const mutation = build(seq, number, binding);
+    return { ...envelope(mutation.id, storeId, binding, seq), kind: "return", mutation, summary };
+  }) as Promise<ReturnEntry>;
+}
+
+function envelope(id: string, storeId: string, binding: TillBinding, seq: number): EntryBase {
+  return {
+    id,
+    store_id: storeId,
+    terminal_id: binding.terminal_id,
+    seq,
+    status: "pending",
+    attempts: 0,
+    created_at: new Date().toISOString(),
+  };
+}
+
+/** Takes the till's next seq and writes the entry, in one transaction. */
+function enqueue(
+  pos: PosDb,
+  storeId: string,
+  make: (seq: number, receipt: string, binding: TillBinding) => OutboxEntry,
 ): Promise<OutboxEntry> {
   return transact(pos, ["terminals", "outbox"], "readwrite", async (tx) => {
     const terminals = tx.objectStore("terminals");
     const binding = (await promised(terminals.get(storeId))) as TillBinding | undefined;
     if (!binding) throw new Error("This browser is not set up as a till for this store.");
     const seq = binding.next_seq;
-    const mutation = build(seq, receiptNumber(binding.code, seq), binding);
-    const entry: OutboxEntry = {
-      id: mutation.id,
-      store_id: storeId,
-      terminal_id: binding.terminal_id,
-      seq,
-      kind: "sale",
-      mutation,
-      receipt: { ...receipt, terminal_code: binding.code },
-      status: "pending",
-      attempts: 0,
-      created_at: new Date().toISOString(),
-    };
+    const entry = make(seq, receiptNumber(binding.code, seq), binding);
     tx.objectStore("outbox").add(entry);
     terminals.put({ ...binding, next_seq: seq + 1 });
     return entry;
@@ -135,6 +188,7 @@ export class Outbox {
   private running: Promise<void> | null = null;
   private again = false;
   private onSent = new Set<(e: OutboxEntry) => void>();
+  private approvals = new Map<string, Approval>();
 
   constructor(
     private readonly pos: PosDb,
@@ -146,6 +200,11 @@ export class Outbox {
     return () => this.listeners.delete(fn);
   };
   getState = (): OutboxState => this.state;
+
+  /** A manager's approval for a return, kept in memory only until the server answers. */
+  approve(id: string, approval: Approval): void {
+    this.approvals.set(id, approval);
+  }
 
   /** Called with each entry the server has answered. */
   whenSent(fn: (e: OutboxEntry) => void): () => void {
@@ -217,10 +276,12 @@ export class Outbox {
         if (blocked.has(entry.terminal_id)) continue;
         entry.attempts++;
         try {
+          const approval = this.approvals.get(entry.id);
           const result = await this.api.post<SaleView>(
-            `/api/stores/${entry.store_id}/sales`,
-            entry.mutation,
+            `/api/stores/${entry.store_id}/${entry.kind === "return" ? "returns" : "sales"}`,
+            approval ? { ...entry.mutation, approval } : entry.mutation,
           );
+          this.approvals.delete(entry.id);
           entry.status = "sent";
           entry.sent_at = new Date().toISOString();
           entry.result = result;
@@ -239,6 +300,7 @@ export class Outbox {
           const e = err as ApiError;
           entry.status = "failed";
           entry.error = { status: e.status, code: e.code, message: e.message, field: e.field };
+          this.approvals.delete(entry.id);
           await save(this.pos, entry);
           blocked.add(entry.terminal_id);
         }

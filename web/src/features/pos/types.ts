@@ -137,3 +137,43 @@ export interface SaleView {
   priced?: PricedCart | null;
   payments: Payment[];
 }
+
+export type Refund =
+  | { kind: "cash"; amount_minor: number }
+  | { kind: "card"; amount_minor: number; reference: string }
+  | { kind: "other"; amount_minor: number; method: string; reference?: string };
+
+export interface Approval {
+  email: string;
+  pin?: string;
+  password?: string;
+}
+
+/** A return by receipt, as a terminal sends it (crates/chainsync-server/src/retail/returns.rs). */
+export interface ReturnMutation {
+  id: string;
+  terminal_id: string;
+  seq: number;
+  occurred_at: string;
+  receipt_number: string;
+  sale_id: string;
+  lines: { line_no: number; quantity: number; restock: boolean }[];
+  refunds: Refund[];
+  reason?: string;
+  approval?: Approval;
+}
+
+export interface ReturnableLine {
+  line_no: number;
+  product_id: string;
+  quantity_sold: number;
+  quantity_returnable: number;
+  paid_minor: number;
+  refundable_minor: number;
+}
+
+export interface Returnable {
+  sale_id: string;
+  lines: ReturnableLine[];
+  approval_threshold_minor: number;
+}
