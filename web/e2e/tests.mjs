@@ -661,4 +661,62 @@ export const tests = [
       await shot("33-z-report");
     },
   ],
+  [
+    "a cashier attaches a new customer who earns points, then pays with them",
+    async ({ base, page, shot, shared }) => {
+      const { products } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      await signIn(page, base, "cashier2.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await page.getByRole("button", { name: /BER-T2/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      await page.keyboard.press("Alt+c");
+      const dialog = page.getByRole("dialog", { name: "Customer" });
+      await dialog.getByRole("button", { name: "New customer" }).click();
+      await dialog.getByLabel("Name").fill("Ada Lovelace");
+      await dialog.getByLabel("Phone").fill("+49 30 1234567");
+      await dialog.getByRole("button", { name: /Add and attach/ }).click();
+      await page.getByTestId("customer").getByText("Ada Lovelace").waitFor();
+      const scan = async (code) => {
+        await page.getByLabel("Scan or search").focus();
+        await page.keyboard.type(code);
+        await page.keyboard.press("Enter");
+      };
+      for (let i = 0; i < 4; i++) await scan(products[2].barcodes[0]);
+      await page.keyboard.press("F10");
+      await page.getByRole("dialog", { name: "Payment" }).waitFor();
+      await page.keyboard.press("Enter");
+      let receipt = page.getByRole("dialog", { name: "Sale complete" });
+      await receipt.getByText("Recorded on the server.").waitFor();
+      await receipt.getByText("Customer: Ada Lovelace").waitFor();
+      const earned = Number(
+        /\+(\d+) earned/.exec(await receipt.getByTestId("points").innerText())[1],
+      );
+      assert.ok(earned > 0, "points earned");
+      await page.keyboard.press("Enter");
+      const ada = (await admin.get("/api/customers?q=Ada")).items[0];
+      assert.equal(ada.points_balance, earned);
+      // The next visit: find her by name and let the points pay part of the sale.
+      await page.keyboard.press("Alt+c");
+      await dialog.getByLabel("Phone, email or name").fill("Ada");
+      await dialog.getByRole("option", { name: /Ada Lovelace/ }).waitFor();
+      await page.keyboard.press("Enter");
+      await page.getByTestId("customer").getByText(`${earned} points`).waitFor();
+      await scan(products[2].barcodes[0]);
+      await page.keyboard.press("F10");
+      const payment = page.getByRole("dialog", { name: "Payment" });
+      await payment.waitFor();
+      await page.keyboard.press("F4");
+      await payment.getByText(`${earned} points`).waitFor();
+      await shot("34-pay-with-points");
+      await page.keyboard.press("Enter");
+      receipt = page.getByRole("dialog", { name: "Sale complete" });
+      await receipt.getByText("Recorded on the server.").waitFor();
+      await receipt.getByText(new RegExp(`−${earned} redeemed`)).waitFor();
+      await shot("35-receipt-points");
+      const after = (await admin.get(`/api/customers/${ada.id}`)).points_balance;
+      assert.ok(after < earned + 10, `points were spent (${after})`);
+    },
+  ],
 ];

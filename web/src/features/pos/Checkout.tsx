@@ -37,6 +37,7 @@ import {
   parseQuantity,
   removeLine,
   setCartDiscount,
+  setCustomer,
   setLineDiscount,
   setQuantity,
   toSaleLines,
@@ -51,6 +52,7 @@ import { PromptDialog } from "./PromptDialog";
 import { ReceiptDialog } from "./Receipt";
 import { RefusedSales } from "./RefusedSales";
 import { ReturnDialog } from "./ReturnDialog";
+import { CustomerDialog } from "./CustomerDialog";
 import { type Shift, ShiftDialog } from "./ShiftDialog";
 import { useOutbox } from "./services";
 import { type Action, KEYS, actionFor } from "./shortcuts";
@@ -70,7 +72,8 @@ type Dialog =
   | { kind: "clear" }
   | { kind: "refused" }
   | { kind: "shift" }
-  | { kind: "return"; receipt: string };
+  | { kind: "return"; receipt: string }
+  | { kind: "customer" };
 
 type Message = { tone: "error" | "info"; text: string } | null;
 
@@ -108,6 +111,16 @@ export function Checkout({
   const [message, setMessage] = useState<Message>(null);
   const [receipt, setReceipt] = useState<SaleEntry | null>(null);
   const [parkedCount, setParkedCount] = useState(0);
+  // The loyalty programme's rates (null until known, e.g. offline: no paying with points).
+  const [loyalty, setLoyalty] = useState<{
+    enabled: boolean;
+    redeem_minor_per_point: number;
+  } | null>(null);
+  useEffect(() => {
+    api
+      .get<{ enabled: boolean; redeem_minor_per_point: number }>("/api/loyalty/settings")
+      .then(setLoyalty, () => setLoyalty(null));
+  }, [api]);
   // Whether a shift is open on this till (null: not known, e.g. offline).
   const [shiftOpen, setShiftOpen] = useState<boolean | null>(null);
   useEffect(() => {
@@ -247,6 +260,8 @@ export function Checkout({
       case "clear":
         if (cart.lines.length) setDialog({ kind: "clear" });
         return;
+      case "customer":
+        return setDialog({ kind: "customer" });
       case "return":
         if (cart.lines.length)
           return setMessage({ tone: "info", text: "Finish or park the sale before a return." });
@@ -345,12 +360,15 @@ export function Checkout({
         lines: toSaleLines(cart),
         ...(cart.cart_discount ? { cart_discount: cart.cart_discount } : {}),
         payments: r.payments,
+        ...(cart.customer ? { customer_id: cart.customer.id } : {}),
+        ...(r.redeemPoints ? { redeem_points: r.redeemPoints } : {}),
       }),
       {
         store: { name: store.name, address: store.address, city: store.city, tax_id: store.tax_id },
         currency,
         locale,
         cashier: me.user.display_name,
+        ...(cart.customer ? { customer: cart.customer.name } : {}),
         names,
         priced,
         change_minor: r.change,
@@ -459,6 +477,20 @@ export function Checkout({
           />
         </div>
         <aside className="pos-side" aria-label="Sale">
+          {cart.customer ? (
+            <p className="customer-chip" data-testid="customer">
+              <span>
+                <strong>{cart.customer.name}</strong> · {cart.customer.points_balance} points
+              </span>
+              <button
+                type="button"
+                className="btn btn-quiet"
+                onClick={() => setCart(setCustomer(cart, undefined))}
+              >
+                Remove
+              </button>
+            </p>
+          ) : null}
           <Totals cart={cart} pricing={pricing} money={money} locale={locale} />
           <button
             type="button"
@@ -507,6 +539,11 @@ export function Checkout({
             {cameraScanSupported() ? (
               <ActionButton label="Camera" k={KEYS.camera.label} onClick={() => run("camera")} />
             ) : null}
+            <ActionButton
+              label="Customer"
+              k={KEYS.customer.label}
+              onClick={() => run("customer")}
+            />
             <ActionButton label="Return" k={KEYS.return.label} onClick={() => run("return")} />
             <ActionButton
               label="Clear sale"
@@ -573,6 +610,14 @@ export function Checkout({
           total={total}
           currency={currency}
           money={money}
+          points={
+            cart.customer && loyalty?.enabled
+              ? {
+                  balance: cart.customer.points_balance,
+                  valuePerPoint: loyalty.redeem_minor_per_point,
+                }
+              : undefined
+          }
           onComplete={completeSale}
           onClose={closeDialog}
         />
@@ -693,6 +738,15 @@ export function Checkout({
           locale={locale}
           onRetry={(id) => void outbox.retry(id)}
           onClose={closeDialog}
+        />
+      ) : null}
+      {dialog?.kind === "customer" ? (
+        <CustomerDialog
+          onClose={closeDialog}
+          onPick={(c) => {
+            setCart(setCustomer(cart, c));
+            closeDialog();
+          }}
         />
       ) : null}
       {dialog?.kind === "return" ? (

@@ -8,6 +8,7 @@ import { type FormEvent, useRef, useState } from "react";
 import { cashIncrement, currencyDigits, parseMoney, toDecimalString } from "../../platform/money";
 import { Modal } from "../../ui/Modal";
 import { TextField } from "../../ui/ui";
+import { redeemable } from "./cart";
 import type { Money } from "./CartView";
 import { checkCash, checkNonCash, tenderState } from "./tender";
 import type { Payment } from "./types";
@@ -16,18 +17,28 @@ export interface PaymentResult {
   payments: Payment[];
   change: number;
   cashDue: number;
+  /** Loyalty points redeemed (their value is the `loyalty` tender among the payments). */
+  redeemPoints: number;
+}
+
+/** The attached customer's points, when the programme lets them pay with them. */
+export interface PointsOffer {
+  balance: number;
+  valuePerPoint: number;
 }
 
 export function PaymentDialog({
   total,
   currency,
   money,
+  points,
   onComplete,
   onClose,
 }: {
   total: number;
   currency: string;
   money: Money;
+  points?: PointsOffer | undefined;
   onComplete: (r: PaymentResult) => Promise<void>;
   onClose: () => void;
 }) {
@@ -38,6 +49,7 @@ export function PaymentDialog({
   const [cardRef, setCardRef] = useState("");
   const [error, setError] = useState<{ field: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [redeemPoints, setRedeemPoints] = useState(0);
   const cashInput = useRef<HTMLInputElement>(null);
   const increment = cashIncrement(currency);
   const state = tenderState(total, tenders, increment);
@@ -47,7 +59,7 @@ export function PaymentDialog({
   const finish = async (payments: Payment[], change: number, cashDue: number) => {
     setBusy(true);
     try {
-      await onComplete({ payments, change, cashDue });
+      await onComplete({ payments, change, cashDue, redeemPoints });
     } catch (e) {
       setError({ field: "form", message: e instanceof Error ? e.message : String(e) });
       setBusy(false);
@@ -97,6 +109,30 @@ export function PaymentDialog({
     }
   };
 
+  const usePoints = () => {
+    if (!points || redeemPoints) return;
+    const r = redeemable(points.balance, points.valuePerPoint, state.remaining);
+    if (!r.points) return setError({ field: "form", message: "No points can pay for this." });
+    const next: Payment[] = [
+      ...tenders,
+      { kind: "other", amount_minor: r.amount, method: "loyalty" },
+    ];
+    setTenders(next);
+    setRedeemPoints(r.points);
+    setError(null);
+    if (r.amount === state.remaining) void finishWith(next, r.points);
+    else window.setTimeout(() => cashInput.current?.focus(), 0);
+  };
+  const finishWith = async (payments: Payment[], pts: number) => {
+    setBusy(true);
+    try {
+      await onComplete({ payments, change: 0, cashDue: 0, redeemPoints: pts });
+    } catch (e) {
+      setError({ field: "form", message: e instanceof Error ? e.message : String(e) });
+      setBusy(false);
+    }
+  };
+
   const switchTo = (m: "cash" | "card") => {
     setMode(m);
     setError(null);
@@ -114,6 +150,9 @@ export function PaymentDialog({
           } else if (e.key === "F3") {
             e.preventDefault();
             switchTo("card");
+          } else if (e.key === "F4" && points) {
+            e.preventDefault();
+            usePoints();
           }
         }}
       >
@@ -124,7 +163,7 @@ export function PaymentDialog({
           </div>
           {state.nonCash ? (
             <div>
-              <dt>Paid by card</dt>
+              <dt>Paid by card{redeemPoints ? " and points" : ""}</dt>
               <dd>{money(state.nonCash)}</dd>
             </div>
           ) : null}
@@ -137,12 +176,19 @@ export function PaymentDialog({
           <ul className="tenders" aria-label="Payments so far">
             {tenders.map((t, i) => (
               <li key={i}>
-                {t.kind === "card" ? `Card ${t.reference}` : t.kind}{" "}
+                {t.kind === "card"
+                  ? `Card ${t.reference}`
+                  : t.kind === "other" && t.method === "loyalty"
+                    ? `${redeemPoints} points`
+                    : t.kind}{" "}
                 {money(t.kind === "cash" ? t.tendered_minor : t.amount_minor)}
                 <button
                   type="button"
                   className="btn btn-quiet"
-                  onClick={() => setTenders(tenders.filter((_, k) => k !== i))}
+                  onClick={() => {
+                    if (t.kind === "other" && t.method === "loyalty") setRedeemPoints(0);
+                    setTenders(tenders.filter((_, k) => k !== i));
+                  }}
                 >
                   Remove
                 </button>
@@ -167,6 +213,16 @@ export function PaymentDialog({
           >
             Card <kbd>F3</kbd>
           </button>
+          {points ? (
+            <button
+              type="button"
+              className="btn"
+              disabled={!!redeemPoints || points.balance <= 0}
+              onClick={usePoints}
+            >
+              Pay with points ({points.balance}) <kbd>F4</kbd>
+            </button>
+          ) : null}
         </div>
         {mode === "cash" ? (
           <form onSubmit={submitCash} noValidate>

@@ -90,6 +90,7 @@ export function ReceiptPaper({ entry }: { entry: SaleEntry }) {
         <p>
           Till {r.terminal_code} · {r.cashier}
         </p>
+        {r.customer ? <p>Customer: {r.customer}</p> : null}
       </header>
       <table className="receipt-lines">
         <caption className="sr-only">Items</caption>
@@ -182,6 +183,12 @@ export function ReceiptPaper({ entry }: { entry: SaleEntry }) {
           ))}
         </tbody>
       </table>
+      {entry.result?.points_earned || entry.result?.points_redeemed ? (
+        <p data-testid="points">
+          Points: +{entry.result.points_earned ?? 0} earned
+          {entry.result.points_redeemed ? `, −${entry.result.points_redeemed} redeemed` : ""}
+        </p>
+      ) : null}
       <p className="receipt-thanks">Thank you for shopping with us</p>
     </article>
   );

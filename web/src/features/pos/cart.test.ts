@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  redeemable,
+  setCustomer,
   addProduct,
   emptyCart,
   itemCount,
@@ -95,6 +97,20 @@ describe("the cart", () => {
     expect(parseDiscount("101%", "EUR")).toBeNull();
     expect(parseDiscount("0", "EUR")).toBeNull();
     expect(parseDiscount("x", "EUR")).toBeNull();
+  });
+});
+
+describe("the customer and points", () => {
+  it("attaches and removes a customer", () => {
+    const c = setCustomer(emptyCart(), { id: "k", name: "Ada", points_balance: 120 });
+    expect(c.customer?.name).toBe("Ada");
+    expect(setCustomer(c, undefined).customer).toBeUndefined();
+  });
+  it("redeems whole points, never more than held or than is left", () => {
+    expect(redeemable(120, 1, 500)).toEqual({ points: 120, amount: 120 });
+    expect(redeemable(1000, 1, 500)).toEqual({ points: 500, amount: 500 });
+    expect(redeemable(1000, 5, 498)).toEqual({ points: 99, amount: 495 });
+    expect(redeemable(0, 1, 500)).toEqual({ points: 0, amount: 0 });
   });
 });
 

@@ -22,11 +22,35 @@ export interface CartLine {
   discount?: ManualDiscount;
 }
 
+/** The customer attached to the sale, for loyalty points and purchase history. */
+export interface CartCustomer {
+  id: string;
+  name: string;
+  points_balance: number;
+}
+
 export interface Cart {
   id: string;
   lines: CartLine[];
   cart_discount?: ManualDiscount;
+  customer?: CartCustomer;
   created_at: string;
+}
+
+export function setCustomer(cart: Cart, customer: CartCustomer | undefined): Cart {
+  const { customer: _old, ...rest } = cart;
+  return customer ? { ...rest, customer } : rest;
+}
+
+/**
+ * Points to redeem against what is left to pay: whole points, worth `valuePerPoint` minor
+ * units each, never more than the customer has nor than is left. Their value is paid as an
+ * `other` tender with method `loyalty` (the server's rule).
+ */
+export function redeemable(balance: number, valuePerPoint: number, left: number) {
+  if (valuePerPoint <= 0 || balance <= 0 || left <= 0) return { points: 0, amount: 0 };
+  const points = Math.min(balance, Math.floor(left / valuePerPoint));
+  return { points, amount: points * valuePerPoint };
 }
 
 export const MAX_QUANTITY = 1_000_000_000;

@@ -29,6 +29,7 @@ export interface ReceiptSnapshot {
   currency: string;
   locale: string;
   cashier: string;
+  customer?: string;
   terminal_code: string;
   names: Record<string, string>;
   priced: import("./types").PricedCart;

@@ -16,6 +16,7 @@ export const KEYS = {
   clear: { key: "F9", label: "F9" },
   remove: { key: "Delete", label: "Del" },
   return: { key: "r", label: "Alt+R", alt: true },
+  customer: { key: "c", label: "Alt+C", alt: true },
 } as const;
 
 export type Action = keyof typeof KEYS;

@@ -61,6 +61,8 @@ export interface SaleMutation {
   lines: SaleLineInput[];
   cart_discount?: ManualDiscount;
   payments: Payment[];
+  customer_id?: string;
+  redeem_points?: number;
 }
 
 export type AppliedDiscount =
@@ -136,6 +138,8 @@ export interface SaleView {
   flags: string[];
   priced?: PricedCart | null;
   payments: Payment[];
+  points_earned?: number;
+  points_redeemed?: number;
 }
 
 export type Refund =
