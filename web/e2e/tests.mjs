@@ -719,4 +719,61 @@ export const tests = [
       assert.ok(after < earned + 10, `points were spent (${after})`);
     },
   ],
+  [
+    "an admin sends a transfer, the other store receives less than sent, and a purchase order is received",
+    async ({ base, page, shot, shared }) => {
+      const { store: berlin, products } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      const paris = (await admin.get("/api/stores?limit=200")).items.find((s) => s.code === "PAR");
+      const level = async (store, p) =>
+        (await admin.get(`/api/stores/${store.id}/stock/${p.id}`)).on_hand;
+      const before = {
+        ber0: await level(berlin, products[0]),
+        par0: await level(paris, products[0]),
+        par1: await level(paris, products[1]),
+      };
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await page.goto(`${base}/stock/goods?store=${berlin.id}`);
+      await heading(page, "Transfers and deliveries");
+      const send = page.locator("form", {
+        has: page.getByRole("heading", { name: "Send to another store" }),
+      });
+      await send.getByLabel("To").selectOption(paris.id);
+      await send.getByLabel("Barcode or SKU").fill(products[0].sku);
+      await send.getByLabel("Quantity").fill("2");
+      await send.getByRole("button", { name: "Add line" }).click();
+      await send.getByText(`2 × ${products[0].name}`).waitFor();
+      await send.getByRole("button", { name: "Send transfer" }).click();
+      await page.getByText("The transfer was sent").waitFor();
+      await page.getByLabel("Store", { exact: true }).selectOption(paris.id);
+      await page.getByRole("heading", { name: /From Berlin Mitte/ }).waitFor();
+      await page.getByLabel(`Arrived of ${products[0].name}`).fill("1");
+      await shot("36-receive-transfer");
+      await page.getByRole("button", { name: "Receive transfer" }).click();
+      await page.getByText("The transfer was received").waitFor();
+      const order = page.locator("form", {
+        has: page.getByRole("heading", { name: "New purchase order" }),
+      });
+      const supplier = await order
+        .getByLabel("Supplier")
+        .locator("option")
+        .nth(1)
+        .getAttribute("value");
+      await order.getByLabel("Supplier").selectOption(supplier);
+      await order.getByLabel("Reference (optional)").fill("PO-E2E-1");
+      await order.getByLabel("Barcode or SKU").fill(products[1].barcodes[0]);
+      await order.getByLabel("Quantity").fill("5");
+      await order.getByLabel("Unit cost (optional)").fill("1.00");
+      await order.getByRole("button", { name: "Add line" }).click();
+      await order.getByRole("button", { name: "Create order" }).click();
+      await page.getByRole("heading", { name: /PO-E2E-1/ }).waitFor();
+      await page.getByRole("button", { name: "Receive delivery" }).click();
+      await page.getByText("The delivery was received into stock.").waitFor();
+      await shot("37-goods");
+      assert.equal(await level(berlin, products[0]), before.ber0 - 2);
+      assert.equal(await level(paris, products[0]), before.par0 + 1);
+      assert.equal(await level(paris, products[1]), before.par1 + 5);
+    },
+  ],
 ];

@@ -19,6 +19,7 @@ import { ProductEditPage, ProductNewPage } from "../features/products/ProductFor
 import { ProductsPage } from "../features/products/ProductsPage";
 import { StockItemPage } from "../features/stock/StockItemPage";
 import { StockPage } from "../features/stock/StockPage";
+import { GoodsPage } from "../features/stock/GoodsPage";
 import { StaffDetailPage } from "../features/staff/StaffDetailPage";
 import { StaffListPage } from "../features/staff/StaffListPage";
 import { StaffNewPage } from "../features/staff/StaffNewPage";
@@ -133,6 +134,7 @@ function Routes({ path }: { path: string }) {
     );
   if (path === "/products") return <ProductsPage />;
   if (path === "/stock") return <StockPage />;
+  if (path === "/stock/goods") return <GoodsPage />;
   if ((m = match("/stock/:store/:product", path)))
     return <StockItemPage key={path} storeId={m.store!} productId={m.product!} />;
   if (path === "/products/new") return <ProductNewPage />;

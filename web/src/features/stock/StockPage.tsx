@@ -63,6 +63,11 @@ export function StockPage() {
     <Page
       title="Stock"
       lead="On hand per item, from the stock ledger. Open an item to adjust it, count it or see its movements."
+      actions={
+        <Link to={`/stock/goods?store=${storeId}`} className="btn">
+          Transfers and deliveries
+        </Link>
+      }
     >
       <div className="filters">
         <SelectField
