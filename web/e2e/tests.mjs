@@ -78,6 +78,7 @@ export const tests = [
         "Sell",
         "Products",
         "Stock",
+        "Customers",
         "Stores",
         "Staff",
         "Audit log",
@@ -206,6 +207,7 @@ export const tests = [
         "/products/new",
         "/stock",
         "/dashboard",
+        "/customers",
       ]) {
         await page.goto(base + path);
         await heading(page, "Not available for your role");
@@ -229,6 +231,7 @@ export const tests = [
         "Sell",
         "Products",
         "Stock",
+        "Customers",
         "My stores",
         "Staff",
         "My account",
@@ -771,6 +774,19 @@ export const tests = [
       await page.getByRole("button", { name: "Receive delivery" }).click();
       await page.getByText("The delivery was received into stock.").waitFor();
       await shot("37-goods");
+      // The customer from the till, with the points ledger and purchases.
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Customers" })
+        .click();
+      await heading(page, "Customers");
+      await page.getByLabel("Phone, email or name").fill("Ada");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByRole("link", { name: "Ada Lovelace" }).click();
+      await heading(page, "Ada Lovelace");
+      await page.getByRole("cell", { name: "Earned" }).first().waitFor();
+      await page.getByRole("cell", { name: "Redeemed" }).waitFor();
+      await shot("38-customer");
       assert.equal(await level(berlin, products[0]), before.ber0 - 2);
       assert.equal(await level(paris, products[0]), before.par0 + 1);
       assert.equal(await level(paris, products[1]), before.par1 + 5);

@@ -107,6 +107,7 @@ describe("App", () => {
       "Sell",
       "Products",
       "Stock",
+      "Customers",
       "Stores",
       "Staff",
       "Audit log",

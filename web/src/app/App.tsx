@@ -20,6 +20,7 @@ import { ProductsPage } from "../features/products/ProductsPage";
 import { StockItemPage } from "../features/stock/StockItemPage";
 import { StockPage } from "../features/stock/StockPage";
 import { GoodsPage } from "../features/stock/GoodsPage";
+import { CustomerPage, CustomersPage } from "../features/customers/CustomersPage";
 import { StaffDetailPage } from "../features/staff/StaffDetailPage";
 import { StaffListPage } from "../features/staff/StaffListPage";
 import { StaffNewPage } from "../features/staff/StaffNewPage";
@@ -135,6 +136,8 @@ function Routes({ path }: { path: string }) {
   if (path === "/products") return <ProductsPage />;
   if (path === "/stock") return <StockPage />;
   if (path === "/stock/goods") return <GoodsPage />;
+  if (path === "/customers") return <CustomersPage />;
+  if ((m = match("/customers/:id", path))) return <CustomerPage key={m.id} id={m.id!} />;
   if ((m = match("/stock/:store/:product", path)))
     return <StockItemPage key={path} storeId={m.store!} productId={m.product!} />;
   if (path === "/products/new") return <ProductNewPage />;

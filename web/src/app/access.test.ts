@@ -33,6 +33,7 @@ describe("navigation by role", () => {
       "/pos",
       "/products",
       "/stock",
+      "/customers",
       "/stores",
       "/staff",
       "/audit",
@@ -49,6 +50,7 @@ describe("navigation by role", () => {
       "/pos",
       "/products",
       "/stock",
+      "/customers",
       "/stores",
       "/staff",
       "/account",
@@ -78,6 +80,7 @@ describe("navigation by role", () => {
       "/stock",
       "/stock/abc",
       "/dashboard",
+      "/customers",
     ]) {
       expect(mayOpen(a, p)).toBe(false);
     }

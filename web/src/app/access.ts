@@ -20,6 +20,8 @@ export interface Access {
   editProducts: boolean;
   /** Stock levels, movements, adjustments and counts of their stores. */
   viewStock: boolean;
+  /** Customers and their loyalty points, export and erasure (admins and managers). */
+  viewCustomers: boolean;
   /** Sales figures of their stores. */
   viewDashboard: boolean;
   /** Store ids where the user is manager. */
@@ -42,6 +44,7 @@ export function accessOf(me: Me): Access {
     editProducts: isAdmin,
     viewStock: isAdmin || isManager,
     viewDashboard: isAdmin || isManager,
+    viewCustomers: isAdmin || isManager,
     managedStores,
   };
 }
@@ -57,6 +60,7 @@ export function navFor(access: Access): NavItem[] {
   if (access.sell) items.push({ to: "/pos", label: "Sell" });
   if (access.viewProducts) items.push({ to: "/products", label: "Products" });
   if (access.viewStock) items.push({ to: "/stock", label: "Stock" });
+  if (access.viewCustomers) items.push({ to: "/customers", label: "Customers" });
   if (access.viewStores)
     items.push({ to: "/stores", label: access.isAdmin ? "Stores" : "My stores" });
   else items.push({ to: "/my-store", label: "My store" });
@@ -90,6 +94,8 @@ export function mayOpen(access: Access, path: string): boolean {
       return access.viewStock;
     case "dashboard":
       return access.viewDashboard;
+    case "customers":
+      return access.viewCustomers;
     default:
       return true;
   }
