@@ -22,6 +22,7 @@ import {
   TextField,
 } from "../../ui/ui";
 import type { SaleView } from "../pos/types";
+import { LoyaltySettings } from "./LoyaltySettings";
 
 interface Customer {
   id: string;
@@ -77,6 +78,7 @@ export function CustomersPage() {
           </button>
         </div>
       </form>
+      <LoyaltySettings />
       {list.status === "error" ? (
         <LoadError error={list.error} retry={list.reload} />
       ) : !list.data || list.status === "loading" ? (
