@@ -736,7 +736,10 @@ export function Checkout({
         <RefusedSales
           entries={outboxState.failed}
           locale={locale}
-          onRetry={(id) => void outbox.retry(id)}
+          onRetry={(id, approval) => {
+            if (approval) outbox.approve(id, approval);
+            void outbox.retry(id);
+          }}
           onClose={closeDialog}
         />
       ) : null}

@@ -2,11 +2,13 @@
  * Sales the server refused, kept on this till: what was sold, when, and the server's reason,
  * with "Send again" once the cause is fixed. Nothing here deletes a sale.
  */
+import { useState } from "react";
 import { formatDateTime } from "../../platform/format";
 import { formatMoney } from "../../platform/money";
 import { ApiError, describeError } from "../../platform/net/errors";
 import { Modal } from "../../ui/Modal";
 import type { OutboxEntry } from "./outbox";
+import type { Approval } from "./types";
 
 export function RefusedSales({
   entries,
@@ -16,7 +18,7 @@ export function RefusedSales({
 }: {
   entries: OutboxEntry[];
   locale: string;
-  onRetry: (id: string) => void;
+  onRetry: (id: string, approval?: Approval) => void;
   onClose: () => void;
 }) {
   return (
@@ -44,9 +46,13 @@ export function RefusedSales({
                   : "Refused."}
                 {e.error?.code ? <span className="code"> ({e.error.code})</span> : null}
               </p>
-              <button type="button" className="btn" onClick={() => onRetry(e.id)}>
-                Send again
-              </button>
+              {e.kind === "return" ? (
+                <ApproveAndRetry onRetry={(a) => onRetry(e.id, a)} />
+              ) : (
+                <button type="button" className="btn" onClick={() => onRetry(e.id)}>
+                  Send again
+                </button>
+              )}
             </li>
           ))}
         </ul>
@@ -59,5 +65,47 @@ export function RefusedSales({
         </button>
       </div>
     </Modal>
+  );
+}
+
+/** A return may need a manager's approval again (it is never stored on the till). */
+function ApproveAndRetry({ onRetry }: { onRetry: (a?: Approval) => void }) {
+  const [email, setEmail] = useState("");
+  const [secret, setSecret] = useState("");
+  return (
+    <div className="row">
+      <div className="field">
+        <label>
+          Manager&rsquo;s email (if approval is needed)
+          <input value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="off" />
+        </label>
+      </div>
+      <div className="field">
+        <label>
+          PIN or password
+          <input
+            type="password"
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+            autoComplete="off"
+          />
+        </label>
+      </div>
+      <button
+        type="button"
+        className="btn"
+        onClick={() =>
+          onRetry(
+            email.trim() && secret.trim()
+              ? /^\d{4,8}$/.test(secret.trim())
+                ? { email: email.trim(), pin: secret.trim() }
+                : { email: email.trim(), password: secret.trim() }
+              : undefined,
+          )
+        }
+      >
+        Send again
+      </button>
+    </div>
   );
 }

@@ -47,6 +47,28 @@ export function ReturnDialog({
   const [pin, setPin] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // A return already in the outbox that the server refused (a wrong PIN): fix and send again.
+  const [pendingId, setPendingId] = useState<string | null>(null);
+
+  /** Sends now and reports how it went: done, kept for later (offline), or refused. */
+  const settle = async (id: string) => {
+    await outbox.flush();
+    const e = await outbox.get(id);
+    if (e?.kind === "return" && e.status === "failed") {
+      setPendingId(id);
+      const err = e.error!;
+      setError(new ApiError(err.status, err.code, err.message, err.field));
+      setBusy(false);
+      return;
+    }
+    if (e?.kind === "return") onDone(e);
+  };
+  const approval = () => {
+    const secret = pin.trim();
+    return /^\d{4,8}$/.test(secret)
+      ? { email: email.trim(), pin: secret }
+      : { email: email.trim(), password: secret };
+  };
 
   const lookUp = async (e: FormEvent) => {
     e.preventDefault();
@@ -85,6 +107,14 @@ export function ReturnDialog({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!found || !chosen.length || invalid) return;
+    if (pendingId) {
+      setBusy(true);
+      setError(null);
+      outbox.approve(pendingId, approval());
+      await outbox.retry(pendingId);
+      await settle(pendingId);
+      return;
+    }
     if (needsApproval && (!email.trim() || !pin.trim())) {
       setError(new Error("A manager must approve this refund: their email and PIN (or password)."));
       return;
@@ -111,17 +141,8 @@ export function ReturnDialog({
         }),
         { sale_receipt: found.sale.receipt_number, currency, refund_minor: refund },
       );
-      if (needsApproval) {
-        const secret = pin.trim();
-        outbox.approve(
-          entry.id,
-          /^\d{4,8}$/.test(secret)
-            ? { email: email.trim(), pin: secret }
-            : { email: email.trim(), password: secret },
-        );
-      }
-      void outbox.flush();
-      onDone(entry);
+      if (needsApproval) outbox.approve(entry.id, approval());
+      await settle(entry.id);
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -214,7 +235,7 @@ export function ReturnDialog({
           <p className="pay-due">
             Refund in cash <span data-testid="refund-total">{money(refund)}</span>
           </p>
-          {needsApproval ? (
+          {needsApproval || pendingId ? (
             <fieldset>
               <legend>
                 Manager approval (above {money(found.returnable.approval_threshold_minor)})
@@ -248,7 +269,7 @@ export function ReturnDialog({
               className="btn btn-primary"
               disabled={busy || !chosen.length || !!invalid}
             >
-              Refund {money(refund)} <kbd>Enter</kbd>
+              {pendingId ? "Send again" : `Refund ${money(refund)}`} <kbd>Enter</kbd>
             </button>
           </div>
         </form>

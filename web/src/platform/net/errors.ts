@@ -124,6 +124,11 @@ const ADVICE: Record<string, string> = {
   missing_reference: "Type the approval code printed by the card terminal.",
   payments_exceed_total: "Card payments cannot be more than the total; only cash gives change.",
   payments_do_not_sum_to_total: "The payments do not add up to the total.",
+  approval_required: "A manager must approve this: their email and PIN (or password).",
+  approval_failed:
+    "The manager's email or PIN (or password) is not right. Check them and try again.",
+  approval_locked:
+    "Too many wrong approvals for this manager. Wait a few minutes, or ask another manager.",
   terminal_code_taken: "Another till already has this code. Choose a different one, e.g. BER-T3.",
   unknown_terminal: "This till is not registered in this store any more: choose a till again.",
   internal_error:
