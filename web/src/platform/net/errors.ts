@@ -106,7 +106,6 @@ const ADVICE: Record<string, string> = {
     "This barcode is not valid: check the digits (EAN/UPC codes carry a check digit) or use letters, digits and dashes only.",
   duplicate_barcode: "The same barcode appears twice: remove one.",
   too_many_barcodes: "A product has at most 20 barcodes.",
-  invalid_amount: "Amounts are between 0 and 10,000,000,000.",
   unknown_category: "That category no longer exists. Choose another.",
   unknown_supplier: "That supplier no longer exists. Choose another.",
   unknown_tax_class:
