@@ -7,6 +7,7 @@
 //! 5. One module per resource, each exposing `router()`: [`auth`], [`stores`], [`users`],
 //!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), [`terminals`],
 //!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
+//!    [`reports`] (KPIs, products, categories, P&L, stock value, staff, store comparison),
 //!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
@@ -25,6 +26,7 @@ pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod receipt;
+pub mod reports;
 pub mod sales;
 pub mod session;
 pub mod stock;
@@ -62,6 +64,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(terminals::router())
         .merge(stock::router())
         .merge(sales::router())
+        .merge(reports::router())
 }
 
 /// The whole HTTP application.

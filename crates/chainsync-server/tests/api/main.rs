@@ -10,6 +10,7 @@ mod bad_input;
 mod catalog;
 mod demo;
 mod promotions;
+mod reports;
 mod sales;
 mod spec;
 mod stock;
