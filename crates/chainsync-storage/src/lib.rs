@@ -17,6 +17,7 @@ pub mod catalog;
 mod db;
 mod error;
 pub mod events;
+pub mod imports;
 pub mod orgs;
 pub mod promotions;
 pub mod reports;

@@ -8,6 +8,7 @@
 //!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), [`terminals`],
 //!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
 //!    [`reports`] (KPIs, products, categories, P&L, stock value, staff, store comparison),
+//!    [`imports`] (CSV files of products, stock counts, sales history),
 //!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
@@ -23,6 +24,7 @@ pub mod catalog;
 pub mod common;
 pub mod error;
 pub mod extract;
+pub mod imports;
 pub mod openapi;
 pub mod ops;
 pub mod receipt;
@@ -65,6 +67,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(stock::router())
         .merge(sales::router())
         .merge(reports::router())
+        .merge(imports::router())
 }
 
 /// The whole HTTP application.

@@ -645,6 +645,19 @@ fn table() -> Vec<Row> {
             // The other organisation's admin compares their own (no) stores.
             expect: [401, 403, 200, 200, 200],
         },
+        // Imports: products and sales history are admins' (the other organisation imports into
+        // its own catalog); stock counts also the store's managers.
+        Row {
+            method: M::POST,
+            path: "/api/imports",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "kind": "products", "csv": format!("sku,name,price,tax_class\n{},Imported,1.00,standard\n", ids.unique) }),
+                )
+            },
+            expect: [401, 403, 403, 200, 200],
+        },
     ]
 }
 

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod demo;
+mod imports;
 mod promotions;
 mod reports;
 mod sales;
