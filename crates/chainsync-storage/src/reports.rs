@@ -3,9 +3,9 @@
 //! instants; see `chainsync_domain::reports`).
 //!
 //! Every figure comes from a **source** of goods leaving or coming back: [`Source::Sales`]
-//! (`sales` + `sale_lines`). Returns will be a second source with the same columns
-//! (`returns` + `return_lines`); the reports subtract its flows, so adding it touches only
-//! [`Source`]. Sums are `CAST(.. AS BIGINT)` (PostgreSQL widens them to NUMERIC); time
+//! (`sales` + `sale_lines`) and [`Source::Returns`] (`returns` + `return_lines`, returns and
+//! voids alike), which have the same columns; the reports subtract the sources listed in
+//! [`Source::SUBTRACTED`]. Sums are `CAST(.. AS BIGINT)` (PostgreSQL widens them to NUMERIC); time
 //! buckets are quarter-hour slots (`occurred_at / 900000`), bucketed into local days by the
 //! caller, so the SQL is the same on both backends and needs no time-zone support.
 
@@ -21,6 +21,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Sales,
+    Returns,
 }
 
 impl Source {
@@ -28,11 +29,12 @@ impl Source {
     fn tables(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Source::Sales => ("sales", "sale_lines", "sale_id"),
+            Source::Returns => ("returns", "return_lines", "return_id"),
         }
     }
 
-    /// Every source whose flows are subtracted from sales (returns, once they exist).
-    pub const SUBTRACTED: &'static [Source] = &[];
+    /// Every source whose flows are subtracted from sales.
+    pub const SUBTRACTED: &'static [Source] = &[Source::Returns];
 }
 
 /// How flows are grouped.

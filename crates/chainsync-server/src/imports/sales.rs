@@ -421,6 +421,11 @@ pub async fn apply(
             flags: r#"["imported"]"#.into(),
             priced: serde_json::to_string(&priced).map_err(ApiError::internal)?,
             payments: serde_json::to_string(&cart.payments).map_err(ApiError::internal)?,
+            // History belongs to no shift and earns no loyalty points today.
+            shift_id: None,
+            customer_id: None,
+            points_earned: 0,
+            points_redeemed: 0,
         };
         sales::insert_sale(tx, &record, &lines).await?;
         summary.created += 1;

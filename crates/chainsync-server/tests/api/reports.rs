@@ -109,22 +109,37 @@ async fn sell(shop: &Shop, who: &Caller, at: &str, lines: Value) -> Value {
     reply.body
 }
 
-/// The figures of a set of recorded sales, computed from the sales' answers.
+/// The figures of recorded sales less recorded returns, computed from their own answers.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 struct Expect {
+    /// Net of returns.
     gross: i64,
     tax: i64,
     cogs: i64,
     transactions: i64,
+    /// Sales only (the average basket is of sales).
+    sales_gross: i64,
+    returns: i64,
 }
 
 fn expect(sales: &[&Value]) -> Expect {
+    expect_less(sales, &[])
+}
+
+fn expect_less(sales: &[&Value], returns: &[&Value]) -> Expect {
     let mut e = Expect::default();
     for s in sales {
         e.gross += s["total_minor"].as_i64().unwrap();
         e.tax += s["tax_minor"].as_i64().unwrap();
         e.cogs += s["cogs_minor"].as_i64().unwrap();
         e.transactions += 1;
+    }
+    e.sales_gross = e.gross;
+    for r in returns {
+        e.gross -= r["total_minor"].as_i64().unwrap();
+        e.tax -= r["tax_minor"].as_i64().unwrap();
+        e.cogs -= r["cogs_minor"].as_i64().unwrap();
+        e.returns += r["total_minor"].as_i64().unwrap();
     }
     e
 }
@@ -138,8 +153,9 @@ fn check(kpis: &Value, e: Expect, units: i64) {
     assert_eq!(kpis["gross_margin_minor"], revenue - e.cogs, "{kpis}");
     assert_eq!(kpis["transactions"], e.transactions, "{kpis}");
     assert_eq!(kpis["units"], units, "{kpis}");
+    assert_eq!(kpis["returns_minor"], e.returns, "{kpis}");
     if e.transactions > 0 {
-        let basket = (2 * e.gross + e.transactions) / (2 * e.transactions);
+        let basket = (2 * e.sales_gross + e.transactions) / (2 * e.transactions);
         assert_eq!(kpis["average_basket_minor"], basket, "{kpis}");
         let margin_bps = ((revenue - e.cogs) * 20_000 + revenue) / (2 * revenue);
         assert_eq!(kpis["gross_margin_bps"], margin_bps, "{kpis}");
@@ -157,9 +173,35 @@ async fn report(shop: &Shop, who: &Caller, path: &str) -> Value {
     reply.body
 }
 
+/// Returns one of the five teas of `sale` (its line 0) at `at`, refunded to the card, as the
+/// manager; returns the recorded return.
+async fn return_one_tea(shop: &Shop, sale: &Value, at: &str) -> Value {
+    let seq = shop.seq.get() + 1;
+    shop.seq.set(seq);
+    let line = &sale["priced"]["lines"][0];
+    // Pro rata: one of the line's units.
+    let refund = line["total_minor"].as_i64().unwrap() / line["quantity"].as_i64().unwrap();
+    let reply = shop
+        .app
+        .post(
+            &shop.manager,
+            &format!("/api/stores/{}/returns", shop.store),
+            json!({
+                "id": uuid::Uuid::now_v7(), "terminal_id": shop.terminal, "seq": seq, "occurred_at": at,
+                "receipt_number": format!("BER-T1-{seq:06}"), "sale_id": sale["id"],
+                "lines": [{ "line_no": 0, "quantity": 1 }],
+                "refunds": [{ "kind": "card", "amount_minor": refund, "reference": "R1" }],
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    reply.body
+}
+
 /// Four sales: Sunday 23:30 and Monday 00:30 Berlin time (both on 2026-03-08 in UTC), Tuesday
-/// afternoon, and one in February (the previous period of a March report).
-async fn ring_up(shop: &Shop) -> [Value; 4] {
+/// afternoon (one of its five teas returned an hour later), and one in February (the previous
+/// period of a March report). The last value is the return.
+async fn ring_up(shop: &Shop) -> [Value; 5] {
     let (tea, cheese) = (&shop.tea, &shop.cheese);
     let sunday = sell(
         shop,
@@ -189,12 +231,13 @@ async fn ring_up(shop: &Shop) -> [Value; 4] {
         json!([{ "product_id": tea, "quantity": 4 }]),
     )
     .await;
-    [sunday, monday, tuesday, february]
+    let returned = return_one_tea(shop, &tuesday, "2026-03-10T16:00:00Z").await;
+    [sunday, monday, tuesday, february, returned]
 }
 
 async fn kpis_bucket_sales_by_local_day_and_iso_week_and_match_the_sales(backend: Backend) {
     let shop = shop(backend).await;
-    let [sunday, monday, tuesday, february] = ring_up(&shop).await;
+    let [sunday, monday, tuesday, february, returned] = ring_up(&shop).await;
 
     let days = report(
         &shop,
@@ -224,8 +267,13 @@ async fn kpis_bucket_sales_by_local_day_and_iso_week_and_match_the_sales(backend
     check(&buckets[0], expect(&[&sunday]), 2);
     // Tea 1 + a weighed line of cheese, which counts as one unit.
     check(&buckets[1], expect(&[&monday]), 2);
-    check(&buckets[2], expect(&[&tuesday]), 5);
-    check(&days["totals"], expect(&[&sunday, &monday, &tuesday]), 9);
+    // Five teas sold, one returned the same day.
+    check(&buckets[2], expect_less(&[&tuesday], &[&returned]), 4);
+    check(
+        &days["totals"],
+        expect_less(&[&sunday, &monday, &tuesday], &[&returned]),
+        8,
+    );
     // The previous period is 2026-03-05..07: nothing sold.
     assert_eq!(days["previous_period"]["from"], "2026-03-05");
     check(&days["previous"], Expect::default(), 0);
@@ -235,12 +283,20 @@ async fn kpis_bucket_sales_by_local_day_and_iso_week_and_match_the_sales(backend
     assert_eq!(weeks[0]["label"], "2026-W10");
     assert_eq!(weeks[1]["label"], "2026-W11");
     check(&weeks[0], expect(&[&sunday]), 2);
-    check(&weeks[1], expect(&[&monday, &tuesday]), 7);
+    check(
+        &weeks[1],
+        expect_less(&[&monday, &tuesday], &[&returned]),
+        6,
+    );
 
     let month = &months["buckets"];
     assert_eq!(month[0]["label"], "2026-02");
     check(&month[0], expect(&[&february]), 4);
-    check(&month[1], expect(&[&sunday, &monday, &tuesday]), 9);
+    check(
+        &month[1],
+        expect_less(&[&sunday, &monday, &tuesday], &[&returned]),
+        8,
+    );
 
     // March against February (same length: 2026-01-30..2026-02-27... 31 days before March).
     let march = report(&shop, &shop.manager, "kpis?from=2026-03-01&to=2026-03-31").await;
@@ -257,7 +313,7 @@ async fn kpis_bucket_sales_by_local_day_and_iso_week_and_match_the_sales(backend
 
 async fn product_category_staff_and_comparison_reports_match_the_sales(backend: Backend) {
     let shop = shop(backend).await;
-    let [sunday, monday, tuesday, _] = ring_up(&shop).await;
+    let [sunday, monday, tuesday, _, returned] = ring_up(&shop).await;
     let period = "from=2026-03-01&to=2026-03-31";
 
     let top = report(
@@ -284,17 +340,21 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
             e.transactions += 1;
         }
     }
+    // The returned tea comes off.
+    tea.gross -= returned["total_minor"].as_i64().unwrap();
+    tea.tax -= returned["tax_minor"].as_i64().unwrap();
     let items = top["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["sku"], "TEA");
     assert_eq!(items[0]["rank"], 1);
-    assert_eq!(items[0]["units"], 8);
-    assert_eq!(items[0]["quantity"], 8);
+    assert_eq!(items[0]["units"], 7);
+    assert_eq!(items[0]["quantity"], 7);
     assert_eq!(items[0]["category_name"], "Drinks");
     assert_eq!(items[0]["gross_sales_minor"], tea.gross);
     assert_eq!(items[0]["revenue_minor"], tea.gross - tea.tax);
+    assert_eq!(items[0]["returns_minor"], returned["total_minor"]);
     // Tea cost 1.50 a piece; cheese 7.00 a kg, 250 g = 1.75.
-    assert_eq!(items[0]["cogs_minor"], 8 * 150);
+    assert_eq!(items[0]["cogs_minor"], 7 * 150);
     assert_eq!(items[1]["sku"], "CHEESE");
     assert_eq!(items[1]["quantity"], 250);
     assert_eq!(items[1]["units"], 1);
@@ -344,7 +404,11 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
     let stores = all.body["items"].as_array().unwrap();
     assert_eq!(stores.len(), 5);
     let ber = stores.iter().find(|s| s["store"]["code"] == "BER").unwrap();
-    check(&ber["totals"], expect(&[&sunday, &monday, &tuesday]), 9);
+    check(
+        &ber["totals"],
+        expect_less(&[&sunday, &monday, &tuesday], &[&returned]),
+        8,
+    );
     let par = stores.iter().find(|s| s["store"]["code"] == "PAR").unwrap();
     check(&par["totals"], Expect::default(), 0);
     let mine = shop.app.get(&shop.manager, &url).await;
@@ -363,7 +427,7 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
 
 async fn profit_and_loss_and_stock_value_match_the_ledger(backend: Backend) {
     let shop = shop(backend).await;
-    let [sunday, monday, tuesday, _] = ring_up(&shop).await;
+    let [sunday, monday, tuesday, _, returned] = ring_up(&shop).await;
     let store = &shop.store;
     let adjust = |product: &str, quantity: i64, reason: &str| json!({ "product_id": product, "quantity": quantity, "reason": reason, "note": "shelf check" });
     for body in [
@@ -431,9 +495,9 @@ async fn profit_and_loss_and_stock_value_match_the_ledger(backend: Backend) {
         &format!("profit-and-loss?from=2026-03-01&to={today}"),
     )
     .await;
-    let e = expect(&[&sunday, &monday, &tuesday]);
-    assert_eq!(pnl["gross_sales_minor"], e.gross);
-    assert_eq!(pnl["returns_minor"], 0);
+    let e = expect_less(&[&sunday, &monday, &tuesday], &[&returned]);
+    assert_eq!(pnl["gross_sales_minor"], e.sales_gross);
+    assert_eq!(pnl["returns_minor"], returned["total_minor"]);
     assert_eq!(pnl["tax_minor"], e.tax);
     assert_eq!(pnl["revenue_minor"], e.gross - e.tax);
     assert_eq!(pnl["cogs_minor"], e.cogs);
@@ -560,7 +624,7 @@ async fn reports_export_csv_with_quoting_and_major_units(backend: Backend) {
     .await;
     // The name holds a comma and quotes: quoted, quotes doubled.
     assert!(
-        top.contains(",TEA,\"Tea, \"\"Earl Grey\"\"\",Drinks,each,8,"),
+        top.contains(",TEA,\"Tea, \"\"Earl Grey\"\"\",Drinks,each,7,"),
         "{top}"
     );
     let mut reader = csv::Reader::from_reader(top.as_bytes());
