@@ -12,6 +12,7 @@
 //! - [`error`]: the validation error every layer maps to a field-naming 422.
 //! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
 //! - [`stock`]: the stock ledger rules (movement kinds, costing, counts, reorder alerts).
+//! - [`realtime`]: live events (types, priorities, channels, who may subscribe) and notification preferences.
 
 pub mod access;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod pricing;
+pub mod realtime;
 pub mod stock;
 pub mod validation;
 

@@ -2,7 +2,7 @@
 //! default, WAL mode) or PostgreSQL (for several server processes).
 //!
 //! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`],
-//! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`], [`sales`]) holds the
+//! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`], [`sales`], [`realtime`] (channel histories), [`notifications`]) holds the
 //! queries, as free functions taking a connection so callers can compose them inside one
 //! transaction (a change, its audit row and its domain events commit together). Each backend owns its dialect's migrations (`migrations/sqlite`,
 //! `migrations/postgres`); the queries themselves are written once in the SQL both accept.
@@ -17,8 +17,10 @@ pub mod catalog;
 mod db;
 mod error;
 pub mod events;
+pub mod notifications;
 pub mod orgs;
 pub mod promotions;
+pub mod realtime;
 pub mod sales;
 mod sql;
 pub mod stock;

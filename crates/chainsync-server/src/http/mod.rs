@@ -7,6 +7,8 @@
 //! 5. One module per resource, each exposing `router()`: [`auth`], [`stores`], [`users`],
 //!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), [`terminals`],
 //!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
+//!    [`realtime`] (the `/ws` WebSocket, tickets, announcements; the hub itself is
+//!    [`crate::realtime`]), [`notifications`] (the caller's notifications and preferences),
 //!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
@@ -22,8 +24,10 @@ pub mod catalog;
 pub mod common;
 pub mod error;
 pub mod extract;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod realtime;
 pub mod receipt;
 pub mod sales;
 pub mod session;
@@ -62,6 +66,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(terminals::router())
         .merge(stock::router())
         .merge(sales::router())
+        .merge(realtime::router())
+        .merge(notifications::router())
 }
 
 /// The whole HTTP application.
@@ -108,7 +114,13 @@ async fn track_metrics(State(state): State<AppState>, request: Request, next: Ne
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let writes = !matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
     let response = next.run(request).await;
+    if writes && response.status().is_success() {
+        // The write may have raised domain events: wake the real-time relay now rather than
+        // at its next poll.
+        state.realtime.poke();
+    }
     state.metrics.observe(
         &method,
         &route,

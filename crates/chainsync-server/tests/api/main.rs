@@ -10,6 +10,7 @@ mod bad_input;
 mod catalog;
 mod demo;
 mod promotions;
+mod realtime;
 mod sales;
 mod spec;
 mod stock;
