@@ -75,6 +75,8 @@ fn serve(database_url: &str, redis_url: &str, dir: &std::path::Path) -> Server {
             return Server { child, base };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("serve did not start");
 }
 
