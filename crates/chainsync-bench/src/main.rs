@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod checkout;
 mod forecast;
+mod ws;
 
 /// ChainSync benchmarks.
 #[derive(Debug, Parser)]
@@ -20,11 +21,15 @@ enum Command {
     Forecast(forecast::Args),
     /// Drive the sale API of a running server with concurrent terminals; sales/s and latency.
     Checkout(checkout::Args),
+    /// WebSocket hub under load: N connections over C channels, a fixed publish rate; latency,
+    /// deliveries/s, loss/duplicates/reordering, memory per idle connection.
+    Ws(ws::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
+        Command::Ws(args) => ws::run(&args),
     }
 }

@@ -215,9 +215,16 @@ fn money(payload: &Value) -> String {
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let currency = text(payload, "currency");
-    format!("{}.{:02} {currency}", minor / 100, (minor % 100).abs())
+    format!("{} {currency}", minor_text(minor))
         .trim()
         .to_owned()
+}
+
+/// `-250` → `-2.50`.
+fn minor_text(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// Maps a domain event to its live event. Total: unknown kinds become a low `system_alert`
@@ -292,21 +299,64 @@ pub fn classify(kind: &str, payload: &Value) -> Classified {
             SalesUpdate,
             Low,
             "Return completed".into(),
-            format!("Return for {}", money(payload)),
+            format!("Refund of {}", money(payload)),
             Nobody,
         ),
-        "shift.closed" => c(
+        "sale.voided" => c(
             SalesUpdate,
-            Low,
-            "Shift closed".into(),
-            "A till shift was closed".into(),
-            Nobody,
+            Medium,
+            "Sale voided".into(),
+            format!(
+                "Sale {} was voided ({})",
+                text(payload, "sale_id"),
+                money(payload)
+            ),
+            StoreManagers,
         ),
-        "shift.discrepancy" | "shift.cash_discrepancy" => c(
+        "return.quarantined" => c(
             SystemAlert,
             High,
-            "Cash discrepancy".into(),
-            "A closed shift's counted cash differs from the expected amount".into(),
+            "Return from a revoked terminal".into(),
+            format!(
+                "Terminal {} sent a return after it was revoked; it awaits review",
+                text(payload, "terminal_id")
+            ),
+            StoreManagers,
+        ),
+        "shift.closed" => {
+            let difference = payload
+                .get("cash_difference_minor")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            if difference == 0 {
+                c(
+                    SalesUpdate,
+                    Low,
+                    "Shift closed".into(),
+                    "A till shift was closed; the cash matched".into(),
+                    Nobody,
+                )
+            } else {
+                c(
+                    SystemAlert,
+                    High,
+                    "Cash discrepancy at shift close".into(),
+                    format!(
+                        "Counted cash differs from expected by {}",
+                        minor_text(difference)
+                    ),
+                    StoreManagers,
+                )
+            }
+        }
+        "transfer.discrepancy" => c(
+            InventoryAlert,
+            High,
+            "Transfer received with discrepancies".into(),
+            format!(
+                "Transfer {} arrived with different quantities than dispatched",
+                text(payload, "transfer_id")
+            ),
             StoreManagers,
         ),
         "announcement" => {
@@ -642,6 +692,18 @@ mod tests {
             classify("anomaly.sales_spike", &json!({})).event_type,
             EventType::AiInsight
         );
+        let balanced = classify("shift.closed", &json!({"cash_difference_minor": 0}));
+        let short = classify("shift.closed", &json!({"cash_difference_minor": -250}));
+        assert_eq!(
+            (balanced.priority, balanced.audience),
+            (Priority::Low, Audience::Nobody)
+        );
+        assert_eq!(
+            (short.event_type, short.priority),
+            (EventType::SystemAlert, Priority::High)
+        );
+        assert_eq!(short.message, "Counted cash differs from expected by -2.50");
+        assert_eq!(minor_text(-50), "-0.50");
     }
 
     #[test]

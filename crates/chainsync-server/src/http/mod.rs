@@ -22,18 +22,23 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod common;
+pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod purchase_orders;
 pub mod realtime;
 pub mod receipt;
+pub mod returns;
 pub mod sales;
 pub mod session;
+pub mod shifts;
 pub mod stock;
 pub mod stores;
 pub mod terminals;
+pub mod transfers;
 pub mod users;
 
 use crate::state::AppState;
@@ -66,6 +71,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(terminals::router())
         .merge(stock::router())
         .merge(sales::router())
+        .merge(customers::router())
+        .merge(shifts::router())
+        .merge(returns::router())
+        .merge(transfers::router())
+        .merge(purchase_orders::router())
         .merge(realtime::router())
         .merge(notifications::router())
 }
