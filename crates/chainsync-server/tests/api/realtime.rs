@@ -26,6 +26,7 @@ on_both_backends!(
     resume_beyond_the_history_window_or_epoch_gets_an_explicit_reset,
     a_deactivated_users_connection_is_closed,
     notifications_follow_preferences_and_can_be_read,
+    a_sale_at_a_till_reaches_the_store_channel_and_an_oversell_notifies_the_manager,
 );
 // Connection limits do not touch the database: SQLite only.
 mod limits {
@@ -721,4 +722,85 @@ async fn idle_clients_are_dropped_and_shutdown_asks_clients_to_reconnect(backend
     let frame = ws.next().await;
     assert_eq!(frame["type"], "reconnect");
     assert_eq!(ws.closed().await, Some(1001));
+}
+
+async fn a_sale_at_a_till_reaches_the_store_channel_and_an_oversell_notifies_the_manager(
+    backend: Backend,
+) {
+    let app = spawn(backend).await;
+    let admin = app.login("admin@demo.local").await;
+    let store = app.store_id("BER").await;
+    let product = app
+        .post(&admin, "/api/products", json!({ "sku": "RICE", "name": "Rice 1 kg", "price_minor": 299, "tax_class": "reduced" }))
+        .await
+        .body["id"]
+        .as_str()
+        .expect("product")
+        .to_owned();
+    let received = app
+        .post(
+            &admin,
+            &format!("/api/stores/{store}/stock-receipts"),
+            json!({ "lines": [{ "product_id": product, "quantity": 1, "unit_cost_minor": 120 }] }),
+        )
+        .await;
+    assert_eq!(received.status, StatusCode::CREATED);
+    let terminal = app
+        .post(
+            &admin,
+            &format!("/api/stores/{store}/terminals"),
+            json!({ "code": "BER-T1", "name": "Till 1" }),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .expect("terminal")
+        .to_owned();
+    let manager = app.login("manager.ber@demo.local").await;
+    let manager_id = app.user_id("manager.ber@demo.local").await;
+    let mut ws = open(&app, &manager).await;
+    assert_eq!(
+        ws.subscribe(&format!("store:{store}"), None).await["type"],
+        "subscribed"
+    );
+    assert_eq!(
+        ws.subscribe(&format!("user:{manager_id}"), None).await["type"],
+        "subscribed"
+    );
+
+    // Two sold with one in stock: the sale is accepted and oversells.
+    let cashier = app.login("cashier1.ber@demo.local").await;
+    let sold = app
+        .post(
+            &cashier,
+            &format!("/api/stores/{store}/sales"),
+            json!({
+                "id": uuid::Uuid::now_v7(), "terminal_id": terminal, "seq": 1, "occurred_at": chrono::Utc::now(),
+                "receipt_number": "BER-T1-000001", "lines": [{ "product_id": product, "quantity": 2 }],
+                "payments": [{ "kind": "cash", "tendered_minor": 1000 }],
+            }),
+        )
+        .await;
+    assert_eq!(sold.status, StatusCode::CREATED, "{:?}", sold.body);
+
+    let mut store_kinds = Vec::new();
+    let mut notified = Vec::new();
+    while !(store_kinds.contains(&"sale.completed".to_owned()) && !notified.is_empty()) {
+        let frame = ws.next().await;
+        assert_eq!(frame["type"], "event", "{frame}");
+        let kind = frame["event"]["kind"].as_str().expect("kind").to_owned();
+        if frame["channel"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("user:"))
+        {
+            notified.push(kind);
+        } else {
+            store_kinds.push(kind);
+        }
+    }
+    assert!(
+        store_kinds.contains(&"stock.oversold".to_owned()),
+        "{store_kinds:?}"
+    );
+    assert_eq!(notified, vec!["stock.oversold".to_owned()]);
 }
