@@ -785,7 +785,7 @@ async fn a_sale_at_a_till_reaches_the_store_channel_and_an_oversell_notifies_the
 
     let mut store_kinds = Vec::new();
     let mut notified = Vec::new();
-    while !(store_kinds.contains(&"sale.completed".to_owned()) && !notified.is_empty()) {
+    while !store_kinds.contains(&"sale.completed".to_owned()) || notified.is_empty() {
         let frame = ws.next().await;
         assert_eq!(frame["type"], "event", "{frame}");
         let kind = frame["event"]["kind"].as_str().expect("kind").to_owned();
