@@ -472,7 +472,23 @@ impl Connection {
     /// Reloads the user: `false` when the session has ended. Drops subscriptions the user
     /// lost the right to read.
     async fn recheck(&mut self) -> StorageResult<bool> {
-        let Some(principal) = load_principal(&self.state, &self.identity).await? else {
+        let key = (
+            self.identity.principal.user_id,
+            self.identity.sid,
+            self.identity.iat_ms,
+        );
+        let caches = &self.state.realtime.caches;
+        // Shared by every connection of this session, for half a re-check interval.
+        let ttl = self.state.realtime.settings.recheck / 2;
+        let principal = match caches.session(&key, ttl) {
+            Some(answer) => answer,
+            None => {
+                let answer = load_principal(&self.state, &self.identity).await?;
+                caches.remember_session(key, answer.clone(), ttl);
+                answer
+            }
+        };
+        let Some(principal) = principal else {
             return Ok(false);
         };
         self.identity.principal = principal;
@@ -504,12 +520,19 @@ async fn refusal(
     channel: Channel,
 ) -> StorageResult<Option<Refusal>> {
     let store_org = match channel {
-        Channel::Store(store) => {
-            let mut db = state.db.conn().await?;
-            stores::get(&mut db, principal.org_id, store)
-                .await?
-                .map(|s| s.org_id)
-        }
+        Channel::Store(store) => match state.realtime.caches.store_org(store) {
+            Some(org) => Some(org),
+            None => {
+                let mut db = state.db.conn().await?;
+                let org = stores::get(&mut db, principal.org_id, store)
+                    .await?
+                    .map(|s| s.org_id);
+                if let Some(org) = org {
+                    state.realtime.caches.remember_store_org(store, org);
+                }
+                org
+            }
+        },
         _ => None,
     };
     Ok(may_subscribe(principal, channel, store_org).err())

@@ -4,7 +4,8 @@
 //! 2. [`relay`]: outbox → channel events with contiguous offsets (in the database) → bus.
 //! 3. [`bus`] (with [`redis`]): carries committed batches to every process; may lose messages.
 //! 4. [`hub`]: local fan-out to connections, with bounded per-connection queues.
-//! 5. [`connection`]: one socket: auth already done, subscriptions, resume, gap fill, limits.
+//! 5. [`connection`]: one socket: auth already done, subscriptions, resume, gap fill, limits
+//!    (with [`cache`], so thousands of sockets of one session re-check it with one query).
 //!
 //! The guarantee — a subscriber sees every offset of a channel exactly once, in order, or an
 //! explicit `reset` — rests on the database alone: the bus and the hub only make it fast.
@@ -12,6 +13,7 @@
 //! (catches events a lossy bus dropped), and the history pruner.
 
 pub mod bus;
+pub mod cache;
 pub mod connection;
 pub mod hub;
 pub mod protocol;
@@ -36,6 +38,7 @@ pub struct Realtime {
     pub settings: RealtimeSettings,
     pub hub: Hub,
     pub bus: Arc<Bus>,
+    pub caches: cache::Caches,
     poke: Arc<Notify>,
     shutting_down: AtomicBool,
     shutdown: Notify,
@@ -50,6 +53,7 @@ impl Realtime {
             settings,
             hub: Hub::default(),
             bus,
+            caches: cache::Caches::default(),
             poke: Arc::new(Notify::new()),
             shutting_down: AtomicBool::new(false),
             shutdown: Notify::new(),
