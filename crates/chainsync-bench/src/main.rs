@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod checkout;
 mod forecast;
+mod search;
 mod ws;
 
 /// ChainSync benchmarks.
@@ -24,6 +25,8 @@ enum Command {
     /// WebSocket hub under load: N connections over C channels, a fixed publish rate; latency,
     /// deliveries/s, loss/duplicates/reordering, memory per idle connection.
     Ws(ws::Args),
+    /// Seed a large catalog and time product search over HTTP (p50/p95/p99 per kind of query).
+    Search(search::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -31,5 +34,6 @@ fn main() -> anyhow::Result<()> {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
         Command::Ws(args) => ws::run(&args),
+        Command::Search(args) => search::run(&args),
     }
 }
