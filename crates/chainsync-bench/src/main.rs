@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod checkout;
 mod forecast;
 mod search;
+mod ws;
 
 /// ChainSync benchmarks.
 #[derive(Debug, Parser)]
@@ -21,6 +22,9 @@ enum Command {
     Forecast(forecast::Args),
     /// Drive the sale API of a running server with concurrent terminals; sales/s and latency.
     Checkout(checkout::Args),
+    /// WebSocket hub under load: N connections over C channels, a fixed publish rate; latency,
+    /// deliveries/s, loss/duplicates/reordering, memory per idle connection.
+    Ws(ws::Args),
     /// Seed a large catalog and time product search over HTTP (p50/p95/p99 per kind of query).
     Search(search::Args),
 }
@@ -29,6 +33,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
+        Command::Ws(args) => ws::run(&args),
         Command::Search(args) => search::run(&args),
     }
 }

@@ -16,6 +16,7 @@
 //! - [`returns`]: what a sale line can still refund; refund tender rules.
 //! - [`loyalty`]: earning, redeeming and reversing points.
 //! - [`shift`]: the Z report (expected vs counted cash).
+//! - [`realtime`]: live events (types, priorities, channels, who may subscribe) and notification preferences.
 
 pub mod access;
 pub mod catalog;
@@ -24,6 +25,7 @@ pub mod ids;
 pub mod loyalty;
 pub mod money;
 pub mod pricing;
+pub mod realtime;
 pub mod reports;
 pub mod returns;
 pub mod shift;

@@ -94,6 +94,36 @@ pub struct ServeArgs {
     /// Take client addresses from X-Forwarded-For (only behind a proxy you trust).
     #[arg(long, env = "CHAINSYNC_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    #[command(flatten)]
+    pub realtime: RealtimeArgs,
+}
+
+/// Real-time hub settings (docs/websocket-protocol.md, docs/operations.md).
+#[derive(Debug, Args, Clone)]
+pub struct RealtimeArgs {
+    /// Event bus between server processes: `in-process` (one process) or `redis` [default: in-process].
+    #[arg(long, env = "CHAINSYNC_BUS", value_name = "KIND")]
+    pub bus: Option<String>,
+    /// URL of the bus, for `--bus redis`: `redis://[:PASSWORD@]HOST[:PORT]`.
+    #[arg(
+        long,
+        env = "CHAINSYNC_BUS_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub bus_url: Option<String>,
+    /// Channel history kept for resuming: at least this many seconds ... [default: 600].
+    #[arg(long, env = "CHAINSYNC_WS_HISTORY_SECS", value_name = "SECS")]
+    pub ws_history_secs: Option<u64>,
+    /// ... and at least this many newest events per channel [default: 10000].
+    #[arg(long, env = "CHAINSYNC_WS_HISTORY_EVENTS", value_name = "N")]
+    pub ws_history_events: Option<i64>,
+    /// ... but never more than this many per channel [default: 100000].
+    #[arg(long, env = "CHAINSYNC_WS_HISTORY_MAX_EVENTS", value_name = "N")]
+    pub ws_history_max_events: Option<i64>,
+    /// Frames queued for one WebSocket before it counts as a slow consumer [default: 1024].
+    #[arg(long, env = "CHAINSYNC_WS_SEND_QUEUE", value_name = "N")]
+    pub ws_send_queue: Option<usize>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -314,9 +344,13 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
             .access_token_ttl_secs
             .unwrap_or(15 * 60)
             .clamp(60, 24 * 3600),
+        realtime: crate::config::realtime_settings(&args.realtime, file)?,
         ..ApiSettings::default()
     };
     let state = server::build_state(db.clone(), settings).await?;
+    if let crate::realtime::settings::BusKind::Redis(url) = &state.settings.realtime.bus {
+        tracing::info!(bus = %redact_url(url), "real-time bus: Redis pub/sub");
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;

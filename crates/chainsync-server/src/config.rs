@@ -34,6 +34,72 @@ pub struct FileConfig {
     pub sqlite_synchronous: Option<String>,
     pub access_token_ttl_secs: Option<i64>,
     pub max_connections: Option<u32>,
+    /// Real-time: `in-process` or `redis`.
+    pub bus: Option<String>,
+    pub bus_url: Option<SecretString>,
+    pub ws_history_secs: Option<u64>,
+    pub ws_history_events: Option<i64>,
+    pub ws_history_max_events: Option<i64>,
+    pub ws_send_queue: Option<usize>,
+}
+
+/// The real-time settings from flags (or their variables), then the file, then the defaults.
+pub fn realtime_settings(
+    args: &crate::cli::RealtimeArgs,
+    file: &FileConfig,
+) -> anyhow::Result<crate::realtime::settings::RealtimeSettings> {
+    use crate::realtime::settings::{BusKind, RealtimeSettings};
+    let defaults = RealtimeSettings::default();
+    let kind = args
+        .bus
+        .clone()
+        .or_else(|| file.bus.clone())
+        .unwrap_or_else(|| "in-process".into());
+    let url = args
+        .bus_url
+        .clone()
+        .or_else(|| file.bus_url.as_ref().map(|u| u.expose_secret().to_owned()));
+    let bus = match (kind.as_str(), url) {
+        ("in-process", None) => BusKind::InProcess,
+        ("in-process", Some(_)) => anyhow::bail!("--bus-url is only for --bus redis"),
+        ("redis", Some(url)) => {
+            crate::realtime::redis::validate_url(&url)
+                .map_err(|e| anyhow::anyhow!("--bus-url: {e}"))?;
+            BusKind::Redis(url)
+        }
+        ("redis", None) => anyhow::bail!("--bus redis needs --bus-url redis://HOST:PORT"),
+        (other, _) => anyhow::bail!("--bus must be in-process or redis, not {other:?}"),
+    };
+    let history_events = args
+        .ws_history_events
+        .or(file.ws_history_events)
+        .unwrap_or(defaults.history_events);
+    let history_max_events = args
+        .ws_history_max_events
+        .or(file.ws_history_max_events)
+        .unwrap_or(defaults.history_max_events);
+    if history_events < 1 || history_max_events < history_events {
+        anyhow::bail!("ws_history_events must be at least 1 and at most ws_history_max_events");
+    }
+    let send_queue = args
+        .ws_send_queue
+        .or(file.ws_send_queue)
+        .unwrap_or(defaults.send_queue);
+    if !(16..=1_000_000).contains(&send_queue) {
+        anyhow::bail!("ws_send_queue must be between 16 and 1000000");
+    }
+    Ok(RealtimeSettings {
+        bus,
+        history_age: std::time::Duration::from_secs(
+            args.ws_history_secs
+                .or(file.ws_history_secs)
+                .unwrap_or(defaults.history_age.as_secs()),
+        ),
+        history_events,
+        history_max_events,
+        send_queue,
+        ..defaults
+    })
 }
 
 impl FileConfig {

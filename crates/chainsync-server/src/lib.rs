@@ -1,18 +1,19 @@
-//! The `chainsync` server: HTTP API (and, as they are built, the WebSocket hub, the web app
-//! and background jobs) over the storage crate.
+//! The `chainsync` server: HTTP API, the WebSocket hub, the web app (and, as they are built,
+//! background jobs) over the storage crate.
 //!
 //! Reading guide: [`cli`] parses commands and resolves [`config`]; [`server`] wires storage,
 //! keys and the [`http`] router into a running server; [`demo`] and [`setup`] create data;
 //! [`retail`] holds the application services (stock moves, sales) handlers call; [`imports`]
 //! reads CSV files of products, stock counts and sales history (API and `chainsync import`);
 //! [`security`] holds password and token handling; [`telemetry`] logs and metrics; [`web`]
-//! serves the embedded web app.
+//! serves the embedded web app; [`realtime`] is the WebSocket hub (relay, bus, fan-out).
 
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
 pub mod imports;
+pub mod realtime;
 pub mod retail;
 pub mod security;
 pub mod server;

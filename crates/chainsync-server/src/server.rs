@@ -1,9 +1,11 @@
 //! Starting and stopping a server: storage connected and migrated, signing keys loaded, the
-//! router bound to a listener, and a graceful shutdown that lets requests in flight finish.
+//! real-time hub started, the router bound to a listener, and a graceful shutdown that lets
+//! requests in flight finish and asks WebSocket clients to reconnect elsewhere.
 //! Tests start servers the same way, on port 0.
 
 use crate::config::DatabaseConfig;
 use crate::http;
+use crate::realtime::Realtime;
 use crate::security::tokens::KeyRing;
 use crate::state::{ApiSettings, App, AppState};
 use crate::telemetry::Metrics;
@@ -28,11 +30,14 @@ pub async fn open_database(config: &DatabaseConfig) -> anyhow::Result<Db> {
 /// Builds the shared state (loading or creating signing keys).
 pub async fn build_state(db: Db, settings: ApiSettings) -> anyhow::Result<AppState> {
     let keys = KeyRing::load(&db).await?;
+    let realtime = Arc::new(Realtime::new(settings.realtime.clone()));
+    realtime.start(&db);
     Ok(Arc::new(App {
         db,
         keys,
         settings,
         metrics: Metrics::new(),
+        realtime,
     }))
 }
 
@@ -42,13 +47,25 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = http::router(state);
+    let app = http::router(state.clone());
+    let realtime = state.realtime.clone();
+    // WebSockets are not requests in flight: tell them to reconnect elsewhere, then give
+    // them a moment to say goodbye before the process exits.
+    let shutdown = async move {
+        shutdown.await;
+        realtime.begin_shutdown();
+    };
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while state.realtime.hub.connection_count() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    state.realtime.stop();
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! What every request handler shares: the database, the signing keys, the settings that shape
-//! the API, and the metrics registry. Cheap to clone (one `Arc`).
+//! the API, the metrics registry and the real-time hub. Cheap to clone (one `Arc`).
 
 use crate::security::tokens::KeyRing;
 use crate::telemetry::Metrics;
@@ -17,6 +17,8 @@ pub struct ApiSettings {
     pub max_body_bytes: usize,
     /// Where the web app's files come from (embedded unless a test says otherwise).
     pub web: crate::web::WebSource,
+    /// The WebSocket hub's bus, history window and limits.
+    pub realtime: crate::realtime::settings::RealtimeSettings,
 }
 
 impl Default for ApiSettings {
@@ -27,6 +29,7 @@ impl Default for ApiSettings {
             trust_forwarded_for: false,
             max_body_bytes: 256 * 1024,
             web: crate::web::WebSource::default(),
+            realtime: crate::realtime::settings::RealtimeSettings::default(),
         }
     }
 }
@@ -37,6 +40,8 @@ pub struct App {
     pub keys: KeyRing,
     pub settings: ApiSettings,
     pub metrics: Metrics,
+    /// The WebSocket hub, its relay and its bus.
+    pub realtime: Arc<crate::realtime::Realtime>,
 }
 
 pub type AppState = Arc<App>;

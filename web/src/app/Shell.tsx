@@ -1,4 +1,5 @@
 import { type ReactNode, useState } from "react";
+import { NotificationBell } from "../features/notifications/NotificationBell";
 import { navFor } from "./access";
 import { useApp } from "./context";
 import { Link, useLocation } from "./router";
@@ -21,6 +22,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </Link>
         <span className="org-name">{me.organisation.name}</span>
         <div className="topbar-user">
+          <NotificationBell />
           <span className="user-name">
             {me.user.display_name} <span className="badge">{roleLabel}</span>
           </span>

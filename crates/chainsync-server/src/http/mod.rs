@@ -9,6 +9,8 @@
 //!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
 //!    [`reports`] (KPIs, products, categories, P&L, stock value, staff, store comparison),
 //!    [`imports`] (CSV files of products, stock counts, sales history),
+//!    [`realtime`] (the `/ws` WebSocket, tickets, announcements; the hub itself is
+//!    [`crate::realtime`]), [`notifications`] (the caller's notifications and preferences),
 //!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
@@ -26,9 +28,11 @@ pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod imports;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod purchase_orders;
+pub mod realtime;
 pub mod receipt;
 pub mod reports;
 pub mod returns;
@@ -78,6 +82,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(returns::router())
         .merge(transfers::router())
         .merge(purchase_orders::router())
+        .merge(realtime::router())
+        .merge(notifications::router())
 }
 
 /// The whole HTTP application.
@@ -124,7 +130,13 @@ async fn track_metrics(State(state): State<AppState>, request: Request, next: Ne
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let writes = !matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
     let response = next.run(request).await;
+    if writes && response.status().is_success() {
+        // The write may have raised domain events: wake the real-time relay now rather than
+        // at its next poll.
+        state.realtime.poke();
+    }
     state.metrics.observe(
         &method,
         &route,

@@ -919,6 +919,73 @@ fn table() -> Vec<Row> {
             },
             expect: [401, 403, 403, 200, 200],
         },
+        Row {
+            method: M::GET,
+            path: "/ws",
+            par: false,
+            body: none,
+            // Signed in but not a WebSocket upgrade (the protocol itself: tests/api/realtime.rs).
+            expect: [401, 426, 426, 426, 426],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/realtime/ticket",
+            par: false,
+            body: empty,
+            expect: [401, 201, 201, 201, 201],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/realtime/announcements",
+            par: false,
+            body: |ids| {
+                Some(json!({ "title": "Till 2 is down", "priority": "high", "store_id": ids.ber }))
+            },
+            expect: [401, 403, 202, 404, 202],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/notifications",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/notifications/unread-count",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/notifications/{notification_id}/read",
+            par: false,
+            body: empty,
+            // Nobody's notification: each user only ever finds their own.
+            expect: [401, 404, 404, 404, 404],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/notifications/read-all",
+            par: false,
+            body: empty,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/notifications/preferences",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/notifications/preferences",
+            par: false,
+            body: |_| Some(json!({ "min_priority": "high" })),
+            expect: [401, 200, 200, 200, 200],
+        },
     ]
 }
 
@@ -1124,7 +1191,8 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
                     .replace("{shift_id}", &ids.shift)
                     .replace("{return_id}", &ids.ret)
                     .replace("{transfer_id}", &ids.transfer)
-                    .replace("{po_id}", &ids.po);
+                    .replace("{po_id}", &ids.po)
+                    .replace("{notification_id}", "01900000-0000-7000-8000-000000000000");
                 let body = body(ids).map(|b| {
                     serde_json::from_str(&b.to_string().replace("{terminal2}", &ids.terminal2))
                         .expect("json")

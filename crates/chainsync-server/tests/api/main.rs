@@ -11,6 +11,7 @@ mod catalog;
 mod demo;
 mod imports;
 mod promotions;
+mod realtime;
 mod reports;
 mod retail_ops;
 mod sales;

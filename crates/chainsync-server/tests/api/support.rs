@@ -25,7 +25,7 @@ pub struct TestApp {
     pub state: AppState,
     pub db: Db,
     _dir: tempfile::TempDir,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for TestApp {
@@ -115,11 +115,18 @@ async fn spawn_full(backend: Backend, settings: ApiSettings, scale: demo::DemoSc
         state,
         db,
         _dir: dir,
-        _stop: stop,
+        stop: Some(stop),
     }
 }
 
 impl TestApp {
+    /// Begins the server's graceful shutdown (as SIGTERM would).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Sends `body` (JSON, when given) as `caller`.
     pub async fn call(
         &self,

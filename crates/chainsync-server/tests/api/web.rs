@@ -161,7 +161,7 @@ async fn the_fallback_never_answers_server_paths_other_methods_or_non_html_reque
         "/healthz/x",
         "/readyz/x",
         "/metrics/x",
-        "/ws",
+        // `/ws` itself is the WebSocket endpoint (tests/api/realtime.rs).
         "/ws/x",
     ] {
         assert_json_404(get(&app, path, HTML).await, path).await;

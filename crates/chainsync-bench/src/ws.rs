@@ -1,0 +1,408 @@
+//! `chainsync-bench ws`: the real-time hub under load, end to end.
+//!
+//! N authenticated WebSocket connections (spread over one or more running `chainsync serve`
+//! processes) subscribe to C store channels round-robin; the bench then publishes at a fixed
+//! rate through the real path — `POST /api/realtime/announcements`, which writes the outbox in a
+//! transaction; the relay assigns offsets and the bus and hubs fan out — and measures, per
+//! delivery, the time from the publish's *scheduled* time to its receipt (so a server that falls
+//! behind is charged for the queueing, not hidden by it). It reports latency percentiles,
+//! deliveries per second, and losses, duplicates and reorderings checked per connection against
+//! the channel offsets. With `--server-pid` it also reports the server's resident-memory growth
+//! per idle connection (read from /proc before and after connecting, before any traffic).
+//!
+//! The run creates the stores it needs (`WSB-0001`, ...) when the organisation has fewer than C.
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The servers; connections are spread over them round-robin. Publishes go to the first.
+    #[arg(long, default_value = "http://127.0.0.1:8080", value_delimiter = ',')]
+    url: Vec<String>,
+    #[arg(long, default_value = "admin@demo.local")]
+    email: String,
+    #[arg(long, default_value = "chainsync-demo")]
+    password: String,
+    /// WebSocket connections.
+    #[arg(long, default_value_t = 1000)]
+    connections: usize,
+    /// Store channels the connections are spread over.
+    #[arg(long, default_value_t = 20)]
+    channels: usize,
+    /// Publishes per second (over all channels).
+    #[arg(long, default_value_t = 100)]
+    rate: u64,
+    /// Seconds of publishing.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent publish requests at most.
+    #[arg(long, default_value_t = 64)]
+    publishers: usize,
+    /// PIDs of the server processes, to measure memory per idle connection.
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    raise_nofile_limit();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(drive(args))
+}
+
+/// Raises the soft open-files limit to the hard limit (each connection is a file).
+fn raise_nofile_limit() {
+    let Ok(out) = std::process::Command::new("sh")
+        .args(["-c", "ulimit -Hn"])
+        .output()
+    else {
+        return;
+    };
+    let hard = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    eprintln!(
+        "open-files hard limit: {hard} (raise the soft limit with `ulimit -n {hard}` before running if needed)"
+    );
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let login: Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .context("is the server running?")?
+        .json()
+        .await?;
+    Ok(login["access_token"]
+        .as_str()
+        .context("sign-in failed")?
+        .to_owned())
+}
+
+async fn stores(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    wanted: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/api/stores?limit=200");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        for s in page["items"].as_array().context("stores")? {
+            if s["active"].as_bool().unwrap_or(true) {
+                ids.push(s["id"].as_str().context("id")?.to_owned());
+            }
+        }
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let mut n = 0;
+    while ids.len() < wanted {
+        n += 1;
+        let reply = client
+            .post(format!("{base}/api/stores"))
+            .bearer_auth(token)
+            .json(&json!({ "code": format!("WSB-{n:04}"), "name": format!("Bench store {n}"), "country": "DE",
+                "currency": "EUR", "timezone": "Europe/Berlin", "tax_rates": {"standard": 1900}, "tax_inclusive": true }))
+            .send()
+            .await?;
+        match reply.status().as_u16() {
+            201 => {
+                let body: Value = reply.json().await?;
+                ids.push(body["id"].as_str().context("id")?.to_owned());
+            }
+            409 => continue,
+            other => bail!(
+                "creating a bench store: {other} {}",
+                reply.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    ids.truncate(wanted);
+    Ok(ids)
+}
+
+async fn ticket(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<String> {
+    let body: Value = client
+        .post(format!("{base}/api/realtime/ticket"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["ticket"].as_str().context("ticket")?.to_owned())
+}
+
+/// Latencies in microseconds, shared by all readers.
+#[derive(Debug, Default)]
+struct Stats {
+    latencies: Mutex<Vec<u32>>,
+    received: AtomicU64,
+    /// Per connection: an offset equal to the last one seen.
+    duplicates: AtomicU64,
+    /// Per connection: an offset below the last one seen.
+    reordered: AtomicU64,
+    /// Per connection: offsets skipped.
+    gaps: AtomicU64,
+}
+
+fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let start = text.find(key)? + key.len();
+    let rest = &text[start..];
+    let end = rest.find([',', '}', '"'])?;
+    Some(&rest[..end])
+}
+
+async fn drive(args: &Args) -> anyhow::Result<()> {
+    if args.url.is_empty() || args.channels == 0 || args.connections == 0 {
+        bail!("give at least one --url, channel and connection");
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.publishers * 2)
+        .build()?;
+    let publish_base = args.url[0].clone();
+    let token = login(&client, &publish_base, &args.email, &args.password).await?;
+    let channels = stores(&client, &publish_base, &token, args.channels).await?;
+    eprintln!("{} channels ready", channels.len());
+
+    let rss_before: Vec<Option<u64>> = args.server_pid.iter().map(|p| rss_kib(*p)).collect();
+    let started_at = Instant::now();
+    let stats = Arc::new(Stats::default());
+    let mut readers = Vec::with_capacity(args.connections);
+    let mut tickets: HashMap<String, (String, Instant)> = HashMap::new();
+    let mut opened = 0usize;
+    for i in 0..args.connections {
+        let base = args.url[i % args.url.len()].clone();
+        let fresh = tickets
+            .get(&base)
+            .is_some_and(|(_, at)| at.elapsed() < Duration::from_secs(30));
+        if !fresh {
+            tickets.insert(
+                base.clone(),
+                (ticket(&client, &base, &token).await?, Instant::now()),
+            );
+        }
+        let t = tickets[&base].0.clone();
+        let url = format!("{}/ws?ticket={t}", base.replacen("http://", "ws://", 1));
+        let (mut socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .with_context(|| format!("connection {i} (check ulimit -n)"))?;
+        let channel = format!("store:{}", channels[i % channels.len()]);
+        socket
+            .send(Message::text(
+                json!({ "type": "subscribe", "channel": channel }).to_string(),
+            ))
+            .await?;
+        // hello, subscribed
+        let mut head = 0i64;
+        let mut answers = 0;
+        while answers < 2 {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    answers += 1;
+                    if text.contains("\"subscribed\"") {
+                        head = field(&text, "\"offset\":")
+                            .and_then(|o| o.parse().ok())
+                            .unwrap_or(0);
+                    } else if text.contains("\"error\"") {
+                        bail!("subscribe refused: {text}");
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => bail!("connection {i} ended during subscribe: {other:?}"),
+            }
+        }
+        let stats = stats.clone();
+        readers.push(tokio::spawn(async move {
+            let mut last = head;
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                if !text.starts_with("{\"type\":\"event\"") {
+                    continue;
+                }
+                let now = started_at.elapsed().as_micros() as u64;
+                let offset: i64 = field(&text, "\"offset\":")
+                    .and_then(|o| o.parse().ok())
+                    .unwrap_or(0);
+                let scheduled: u64 = field(&text, "\"title\":\"bench ")
+                    .and_then(|o| o.parse().ok())
+                    .unwrap_or(now);
+                if offset <= last {
+                    let counter = if offset == last {
+                        &stats.duplicates
+                    } else {
+                        &stats.reordered
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                if offset > last + 1 {
+                    stats
+                        .gaps
+                        .fetch_add((offset - last - 1) as u64, Ordering::Relaxed);
+                }
+                last = offset;
+                stats.received.fetch_add(1, Ordering::Relaxed);
+                let latency = now.saturating_sub(scheduled).min(u64::from(u32::MAX)) as u32;
+                stats.latencies.lock().await.push(latency);
+            }
+        }));
+        opened += 1;
+        if opened.is_multiple_of(1000) {
+            eprintln!("{opened} connections open");
+        }
+    }
+    let connect_secs = started_at.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after: Vec<Option<u64>> = args.server_pid.iter().map(|p| rss_kib(*p)).collect();
+    stats.latencies.lock().await.clear();
+    stats.received.store(0, Ordering::Relaxed);
+
+    // Publish at a fixed rate; each publish is scheduled at start + k / rate.
+    let total = args.rate * args.duration;
+    let interval = Duration::from_nanos(1_000_000_000 / args.rate.max(1));
+    let permits = Arc::new(tokio::sync::Semaphore::new(args.publishers));
+    let failures = Arc::new(AtomicU64::new(0));
+    let publish_start = Instant::now();
+    let mut expected_per_channel = vec![0u64; channels.len()];
+    let mut tasks = Vec::new();
+    for k in 0..total {
+        let due = publish_start + interval * (k as u32);
+        tokio::time::sleep_until(due.into()).await;
+        let scheduled = due.duration_since(started_at).as_micros() as u64;
+        let c = (k as usize) % channels.len();
+        expected_per_channel[c] += 1;
+        let (client, base, token, store, permits, failures) = (
+            client.clone(),
+            publish_base.clone(),
+            token.clone(),
+            channels[c].clone(),
+            permits.clone(),
+            failures.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let ok = client
+                .post(format!("{base}/api/realtime/announcements"))
+                .bearer_auth(&token)
+                .json(&json!({ "title": format!("bench {scheduled}"), "priority": "low", "store_id": store }))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().as_u16() == 202);
+            if !ok {
+                failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let publish_secs = publish_start.elapsed().as_secs_f64();
+    // Subscribers per channel, to know how many deliveries to expect.
+    let mut subscribers = vec![0u64; channels.len()];
+    for i in 0..args.connections {
+        subscribers[i % channels.len()] += 1;
+    }
+    let expected: u64 = expected_per_channel
+        .iter()
+        .zip(&subscribers)
+        .map(|(e, s)| e * s)
+        .sum();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stats.received.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivery_secs = publish_start.elapsed().as_secs_f64();
+    for r in &readers {
+        r.abort();
+    }
+    let mut lat = std::mem::take(&mut *stats.latencies.lock().await);
+    lat.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if lat.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
+        f64::from(lat[i]) / 1000.0
+    };
+    let received = stats.received.load(Ordering::Relaxed);
+    println!(
+        "connections: {} over {} server(s), {} channels, opened in {connect_secs:.1} s",
+        args.connections,
+        args.url.len(),
+        channels.len()
+    );
+    for (i, pid) in args.server_pid.iter().enumerate() {
+        if let (Some(Some(before)), Some(Some(after))) = (rss_before.get(i), rss_after.get(i)) {
+            let per = args.connections.div_ceil(args.url.len()) as f64;
+            println!(
+                "server pid {pid}: RSS {before} KiB -> {after} KiB idle: {:.2} KiB per connection",
+                after.saturating_sub(*before) as f64 / per
+            );
+        }
+    }
+    println!(
+        "published: {total} at {} /s in {publish_secs:.2} s ({} failed)",
+        args.rate,
+        failures.load(Ordering::Relaxed)
+    );
+    println!(
+        "deliveries: {received} of {expected} expected, {:.0} /s over the publish window",
+        received as f64 / publish_secs.max(delivery_secs.min(publish_secs + 1.0))
+    );
+    println!(
+        "latency from scheduled publish to receipt (ms): p50 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+        pct(0.50),
+        pct(0.99),
+        pct(0.999),
+        lat.last().map_or(f64::NAN, |m| f64::from(*m) / 1000.0)
+    );
+    let lost = expected.saturating_sub(received);
+    println!(
+        "lost: {lost}  duplicates: {}  reordered: {}  offset gaps seen by clients: {}",
+        stats.duplicates.load(Ordering::Relaxed),
+        stats.reordered.load(Ordering::Relaxed),
+        stats.gaps.load(Ordering::Relaxed)
+    );
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! The hub: which local connections listen to which channel, and fan-out of channel events to
+//! them.
+//!
+//! Invariants:
+//! - A frame is serialised once per event and shared by every subscriber (a refcounted
+//!   `Utf8Bytes`).
+//! - Per channel the hub remembers the newest offset it forwarded and drops anything at or
+//!   below it, so an event arriving twice (locally and back from Redis, or from a sweep) is
+//!   forwarded once. Gaps are not the hub's to fill: each connection checks its own offsets
+//!   and reads a gap from the database.
+//! - Fan-out never waits: a connection whose bounded queue is full is removed and told to
+//!   close (slow consumer), so one stalled client cannot slow the others or grow memory.
+
+use axum::extract::ws::Utf8Bytes;
+use chainsync_storage::realtime::ChannelEvent;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tokio::sync::{Notify, mpsc};
+
+/// One event, ready to send.
+#[derive(Debug)]
+pub struct Delivery {
+    pub channel: Arc<str>,
+    pub epoch: Arc<str>,
+    pub offset: i64,
+    pub frame: Utf8Bytes,
+}
+
+impl Delivery {
+    pub fn from_event(e: &ChannelEvent) -> Delivery {
+        Delivery {
+            channel: e.channel.as_str().into(),
+            epoch: e.epoch.as_str().into(),
+            offset: e.offset,
+            frame: super::protocol::event(&e.channel, &e.epoch, e.offset, &e.body).into(),
+        }
+    }
+}
+
+/// The hub's handle on one connection.
+#[derive(Debug)]
+pub struct Listener {
+    pub id: u64,
+    tx: mpsc::Sender<Arc<Delivery>>,
+    kicked: AtomicBool,
+    kick: Notify,
+}
+
+impl Listener {
+    /// Was this connection cut off for not reading?
+    pub fn is_kicked(&self) -> bool {
+        self.kicked.load(Ordering::Acquire)
+    }
+
+    /// Completes once the connection has been cut off.
+    pub async fn kicked(&self) {
+        loop {
+            let notified = self.kick.notified();
+            if self.is_kicked() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn kick(&self) {
+        self.kicked.store(true, Ordering::Release);
+        self.kick.notify_waiters();
+    }
+}
+
+#[derive(Debug, Default)]
+struct ChannelState {
+    epoch: Option<Arc<str>>,
+    last: i64,
+    listeners: Vec<Arc<Listener>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Hub {
+    channels: Mutex<HashMap<Arc<str>, ChannelState>>,
+    next_id: AtomicU64,
+    connections: AtomicU64,
+    slow_consumers: AtomicU64,
+}
+
+impl Hub {
+    /// A new connection's listener and the queue it reads.
+    pub fn listener(&self, capacity: usize) -> (Arc<Listener>, mpsc::Receiver<Arc<Delivery>>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let listener = Arc::new(Listener {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+            tx,
+            kicked: AtomicBool::new(false),
+            kick: Notify::new(),
+        });
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        (listener, rx)
+    }
+
+    /// Forgets a closed connection everywhere.
+    pub fn remove(&self, listener: &Listener, channels: impl IntoIterator<Item = String>) {
+        for channel in channels {
+            self.unsubscribe(listener, &channel);
+        }
+        self.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub fn subscribe(&self, listener: &Arc<Listener>, channel: &str) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        let state = channels.entry(channel.into()).or_default();
+        if !state.listeners.iter().any(|l| l.id == listener.id) {
+            state.listeners.push(listener.clone());
+        }
+    }
+
+    pub fn unsubscribe(&self, listener: &Listener, channel: &str) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = channels.get_mut(channel) {
+            state.listeners.retain(|l| l.id != listener.id);
+            if state.listeners.is_empty() {
+                channels.remove(channel);
+            }
+        }
+    }
+
+    /// Channels with local listeners and the newest offset forwarded on each.
+    pub fn channels(&self) -> Vec<(String, i64)> {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels
+            .iter()
+            .map(|(name, state)| (name.to_string(), state.last))
+            .collect()
+    }
+
+    /// Forwards events (in offset order per channel) to the local listeners.
+    pub fn publish(&self, events: &[ChannelEvent]) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        for event in events {
+            let Some(state) = channels.get_mut(event.channel.as_str()) else {
+                continue;
+            };
+            let same_epoch = state.epoch.as_deref() == Some(event.epoch.as_str());
+            if same_epoch && event.offset <= state.last {
+                continue;
+            }
+            if !same_epoch {
+                state.epoch = Some(event.epoch.as_str().into());
+            }
+            state.last = event.offset;
+            let delivery = Arc::new(Delivery::from_event(event));
+            state
+                .listeners
+                .retain(|listener| match listener.tx.try_send(delivery.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        self.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                        listener.kick();
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                });
+        }
+        channels.retain(|_, state| !state.listeners.is_empty());
+    }
+
+    /// Open connections on this process.
+    pub fn connection_count(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Connections cut off for not reading, since start.
+    pub fn slow_consumer_count(&self) -> u64 {
+        self.slow_consumers.load(Ordering::Relaxed)
+    }
+}

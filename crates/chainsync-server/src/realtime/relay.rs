@@ -1,0 +1,246 @@
+//! The outbox relay: turns committed domain events into channel events with contiguous
+//! offsets and per-recipient notifications, then publishes them on the bus.
+//!
+//! Every process runs a relay loop, but only one works at a time (see
+//! `chainsync_storage::realtime`): one step is one write transaction that takes the relay lock,
+//! reads the outbox after the relay cursor (commit-safe order), appends one event to the
+//! store's channel (or the organisation's, for events without a store), stores a notification
+//! and appends it to the recipient's user channel when their preferences want it, advances the
+//! cursor and commits. Only then is the batch published, so nothing uncommitted is ever sent,
+//! and a crash between commit and publish loses nothing: subscribers find the events in the
+//! database (gap fill and sweep).
+
+use super::bus::Bus;
+use chainsync_domain::ids::{OrgId, StoreId, UserId};
+use chainsync_domain::realtime::{Channel, Decision, Preferences, Recipient, classify};
+use chainsync_storage::events::{self, EventRecord};
+use chainsync_storage::notifications::{self, NotificationRecord};
+use chainsync_storage::realtime::{self as history, Appender, ChannelEvent};
+use chainsync_storage::{Db, StorageResult, now_ms};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Outbox rows read per step.
+const BATCH: u32 = 500;
+
+/// What one step did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Relayed this many outbox events (0: the outbox is drained).
+    Relayed(usize),
+    /// Another process holds the relay lock or moved the cursor first.
+    Busy,
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The recipients of one organisation and their preferences, loaded once per batch.
+struct Audience {
+    people: Vec<(Recipient, Preferences)>,
+}
+
+async fn audience_of(conn: &mut chainsync_storage::Conn, org: OrgId) -> StorageResult<Audience> {
+    let prefs: HashMap<UserId, Preferences> = notifications::preferences_of_org(&mut *conn, org)
+        .await?
+        .into_iter()
+        .filter_map(|(user, body)| serde_json::from_str(&body).ok().map(|p| (user, p)))
+        .collect();
+    let people = history::recipients(conn, org)
+        .await?
+        .into_iter()
+        .map(|(user_id, is_org_admin, managed)| {
+            let p = prefs.get(&user_id).cloned().unwrap_or_default();
+            (
+                Recipient {
+                    user_id,
+                    is_org_admin,
+                    managed,
+                },
+                p,
+            )
+        })
+        .collect();
+    Ok(Audience { people })
+}
+
+/// One relay step; the caller publishes the returned events after it returns.
+pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
+    // Look before taking the write lock: most polls find nothing, and on SQLite a write
+    // transaction would make every writer wait for it.
+    {
+        let mut conn = db.conn().await?;
+        let cursor = history::relay_cursor(&mut conn).await?;
+        if events::read_after(&mut conn, db.backend(), cursor, 1)
+            .await?
+            .is_empty()
+        {
+            return Ok((Step::Relayed(0), Vec::new()));
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    if !history::try_lock_relay(&mut tx, db.backend()).await? {
+        tx.rollback().await?;
+        return Ok((Step::Busy, Vec::new()));
+    }
+    let cursor = history::relay_cursor(&mut tx).await?;
+    let batch = events::read_after(&mut tx, db.backend(), cursor, BATCH).await?;
+    let Some(last) = batch.last().map(|e| e.position) else {
+        tx.rollback().await?;
+        return Ok((Step::Relayed(0), Vec::new()));
+    };
+    let now = now_ms();
+    let mut appender = Appender::default();
+    let mut out = Vec::with_capacity(batch.len());
+    let mut audiences: HashMap<OrgId, Audience> = HashMap::new();
+    for record in &batch {
+        relay_one(
+            &mut tx,
+            record,
+            now,
+            &mut appender,
+            &mut audiences,
+            &mut out,
+        )
+        .await?;
+    }
+    appender.finish(&mut tx).await?;
+    if !history::advance_relay(&mut tx, cursor, last, now).await? {
+        tx.rollback().await?;
+        return Ok((Step::Busy, Vec::new()));
+    }
+    tx.commit().await?;
+    Ok((Step::Relayed(batch.len()), out))
+}
+
+async fn relay_one(
+    tx: &mut chainsync_storage::Conn,
+    record: &EventRecord,
+    now: i64,
+    appender: &mut Appender,
+    audiences: &mut HashMap<OrgId, Audience>,
+    out: &mut Vec<ChannelEvent>,
+) -> StorageResult<()> {
+    let c = classify(&record.kind, &record.payload);
+    let event_id = uuid::Uuid::now_v7().to_string();
+    // Announcements name their store in the payload; other events in the outbox row.
+    let store: Option<StoreId> = record.store_id;
+    let mut body = json!({
+        "id": event_id,
+        "type": c.event_type.as_str(),
+        "kind": record.kind,
+        "priority": c.priority.as_str(),
+        "title": c.title,
+        "message": c.message,
+        "data": record.payload,
+        "store_id": store,
+        "time": rfc3339(record.created_at),
+    });
+    let channel = match store {
+        Some(store) => Channel::Store(store),
+        None => Channel::Org(record.org_id),
+    };
+    out.push(
+        appender
+            .append(
+                tx,
+                &channel.to_string(),
+                record.org_id,
+                &event_id,
+                &body.to_string(),
+                now,
+            )
+            .await?,
+    );
+
+    if c.audience == chainsync_domain::realtime::Audience::Nobody {
+        return Ok(());
+    }
+    let audience = match audiences.entry(record.org_id) {
+        std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(audience_of(&mut *tx, record.org_id).await?)
+        }
+    };
+    let at = chrono::DateTime::from_timestamp_millis(record.created_at).unwrap_or_default();
+    for (recipient, prefs) in &audience.people {
+        if !recipient.in_audience(c.audience, store) {
+            continue;
+        }
+        let Decision::Notify { push } = prefs.decide(c.event_type, c.priority, store, at) else {
+            continue;
+        };
+        let notification = NotificationRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            org_id: record.org_id,
+            user_id: recipient.user_id,
+            event_id: event_id.clone(),
+            event_type: c.event_type.as_str().into(),
+            kind: record.kind.clone(),
+            priority: c.priority.as_str().into(),
+            title: c.title.clone(),
+            message: c.message.clone(),
+            data: record.payload.to_string(),
+            store_id: store,
+            push,
+            created_at: record.created_at,
+            read_at: None,
+        };
+        notifications::insert(&mut *tx, &notification).await?;
+        body["notification"] = json!({
+            "id": notification.id,
+            "push": push,
+            "browser": push && prefs.browser_notifications && c.priority == chainsync_domain::realtime::Priority::Critical,
+        });
+        out.push(
+            appender
+                .append(
+                    tx,
+                    &Channel::User(recipient.user_id).to_string(),
+                    record.org_id,
+                    &event_id,
+                    &body.to_string(),
+                    now,
+                )
+                .await?,
+        );
+    }
+    Ok(())
+}
+
+/// Runs the relay until the process ends: woken by local writes (`poke`) and by a poll.
+pub async fn run(db: Db, bus: Arc<Bus>, poke: Arc<Notify>, poll: Duration) {
+    loop {
+        tokio::select! {
+            () = poke.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+        let mut busy_retries = 0;
+        loop {
+            match step(&db).await {
+                Ok((Step::Relayed(0), _)) => break,
+                Ok((Step::Relayed(_), events)) => bus.publish(events).await,
+                Ok((Step::Busy, _)) => {
+                    // Another process is relaying; it may have read the outbox before our
+                    // write committed, so try again shortly rather than wait for the poll.
+                    busy_retries += 1;
+                    if busy_retries > 20 {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay step failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    break;
+                }
+            }
+        }
+    }
+}

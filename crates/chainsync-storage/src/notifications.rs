@@ -1,0 +1,227 @@
+//! Notifications: live events stored per recipient with read state, and each user's
+//! notification preferences (a JSON document validated by the domain before it is stored).
+//!
+//! A notification is written by the relay in the same transaction as the channel event it
+//! comes from, so it exists if and only if that event was relayed; `(user_id, event_id)` is
+//! unique, so a relay can never notify a user twice of one event.
+
+use crate::{Conn, Page, StorageResult};
+use chainsync_domain::ids::{OrgId, StoreId, UserId};
+use sqlx::Row;
+
+/// A stored notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationRecord {
+    pub id: String,
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub event_id: String,
+    pub event_type: String,
+    pub kind: String,
+    pub priority: String,
+    pub title: String,
+    pub message: String,
+    /// JSON text.
+    pub data: String,
+    pub store_id: Option<StoreId>,
+    pub push: bool,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+pub async fn insert(conn: &mut Conn, n: &NotificationRecord) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (user_id, event_id) DO NOTHING",
+    )
+    .bind(&n.id)
+    .bind(n.org_id.to_string())
+    .bind(n.user_id.to_string())
+    .bind(&n.event_id)
+    .bind(&n.event_type)
+    .bind(&n.kind)
+    .bind(&n.priority)
+    .bind(&n.title)
+    .bind(&n.message)
+    .bind(&n.data)
+    .bind(n.store_id.map(|s| s.to_string()))
+    .bind(i64::from(n.push))
+    .bind(n.created_at)
+    .bind(n.read_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> StorageResult<NotificationRecord> {
+    Ok(NotificationRecord {
+        id: r.try_get("id")?,
+        org_id: r
+            .try_get::<String, _>("org_id")?
+            .parse()
+            .map_err(crate::error::corrupt)?,
+        user_id: r
+            .try_get::<String, _>("user_id")?
+            .parse()
+            .map_err(crate::error::corrupt)?,
+        event_id: r.try_get("event_id")?,
+        event_type: r.try_get("event_type")?,
+        kind: r.try_get("kind")?,
+        priority: r.try_get("priority")?,
+        title: r.try_get("title")?,
+        message: r.try_get("message")?,
+        data: r.try_get("data")?,
+        store_id: r
+            .try_get::<Option<String>, _>("store_id")?
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(crate::error::corrupt)?,
+        push: r.try_get::<i64, _>("push")? == 1,
+        created_at: r.try_get("created_at")?,
+        read_at: r.try_get("read_at")?,
+    })
+}
+
+/// A user's notifications, newest first, `limit` per page, before `cursor` (a notification
+/// id); only unread ones when `unread_only`.
+pub async fn list(
+    conn: &mut Conn,
+    user: UserId,
+    unread_only: bool,
+    cursor: Option<&str>,
+    limit: u32,
+) -> StorageResult<Page<NotificationRecord>> {
+    let unread = if unread_only {
+        " AND read_at IS NULL"
+    } else {
+        ""
+    };
+    let rows = match cursor {
+        Some(cursor) => {
+            let sql = format!(
+                "SELECT * FROM notifications WHERE user_id = $1{unread} AND id < $2 ORDER BY id DESC LIMIT $3"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(user.to_string())
+                .bind(cursor)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(conn)
+                .await?
+        }
+        None => {
+            let sql = format!(
+                "SELECT * FROM notifications WHERE user_id = $1{unread} ORDER BY id DESC LIMIT $2"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(user.to_string())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(conn)
+                .await?
+        }
+    };
+    let items = rows
+        .iter()
+        .map(from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, limit, |n| n.id.clone()))
+}
+
+/// One of the user's notifications.
+pub async fn get(
+    conn: &mut Conn,
+    user: UserId,
+    id: &str,
+) -> StorageResult<Option<NotificationRecord>> {
+    let row = sqlx::query("SELECT * FROM notifications WHERE user_id = $1 AND id = $2")
+        .bind(user.to_string())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Marks one notification read (keeping the first read time); `false` if it is not the user's.
+pub async fn mark_read(conn: &mut Conn, user: UserId, id: &str, now: i64) -> StorageResult<bool> {
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE user_id = $2 AND id = $3",
+    )
+    .bind(now)
+    .bind(user.to_string())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks every unread notification of the user read; returns how many changed.
+pub async fn mark_all_read(conn: &mut Conn, user: UserId, now: i64) -> StorageResult<u64> {
+    let done =
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(now)
+            .bind(user.to_string())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn unread_count(conn: &mut Conn, user: UserId) -> StorageResult<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+    )
+    .bind(user.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// A user's stored preferences document (JSON text), if they saved one.
+pub async fn preferences(conn: &mut Conn, user: UserId) -> StorageResult<Option<String>> {
+    let row = sqlx::query("SELECT body FROM notification_preferences WHERE user_id = $1")
+        .bind(user.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get("body"))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// Every saved preferences document of `org`'s users.
+pub async fn preferences_of_org(
+    conn: &mut Conn,
+    org: OrgId,
+) -> StorageResult<Vec<(UserId, String)>> {
+    let rows = sqlx::query("SELECT user_id, body FROM notification_preferences WHERE org_id = $1")
+        .bind(org.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("user_id")?
+                    .parse()
+                    .map_err(crate::error::corrupt)?,
+                r.try_get("body")?,
+            ))
+        })
+        .collect()
+}
+
+pub async fn save_preferences(
+    conn: &mut Conn,
+    user: UserId,
+    org: OrgId,
+    body: &str,
+    now: i64,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO notification_preferences (user_id, org_id, body, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+    )
+    .bind(user.to_string())
+    .bind(org.to_string())
+    .bind(body)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

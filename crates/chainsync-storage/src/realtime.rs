@@ -1,0 +1,309 @@
+//! Channel histories for the real-time hub: per-channel epochs and contiguous offsets, kept in
+//! the database so any server process can replay them, including after another one died.
+//!
+//! Terms: a **channel head** holds a channel's `epoch` (an opaque string fixed when the head is
+//! created) and the last offset given out. A **channel event** is one event at one offset.
+//! The **relay cursor** is the outbox [`Position`] the relay has turned into channel events.
+//!
+//! Invariants:
+//! - Offsets of a channel are 1, 2, 3 ... without holes: only the relay appends, inside one
+//!   transaction that also advances the relay cursor, and relays are serialised (SQLite's single
+//!   writer; on PostgreSQL an advisory transaction lock, and the cursor update is conditional on
+//!   the cursor it read, so a second relay can never commit the same outbox rows twice).
+//! - History is pruned only from the front, so what remains of a channel is a contiguous range
+//!   `first..=last_offset`.
+
+use crate::events::Position;
+use crate::{Backend, Conn, StorageResult};
+use chainsync_domain::ids::{OrgId, StoreId, UserId};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// Key of the PostgreSQL advisory lock the relay holds while it works ("CSRELAY1").
+const RELAY_LOCK: i64 = 0x4353_5245_4c41_5931;
+
+/// Takes the relay lock for the current transaction; `false` when another process holds it.
+/// On SQLite the write transaction itself is the lock.
+pub async fn try_lock_relay(tx: &mut Conn, backend: Backend) -> StorageResult<bool> {
+    match backend {
+        Backend::Sqlite => Ok(true),
+        Backend::Postgres => {
+            let row = sqlx::query(
+                "SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN 1 ELSE 0 END AS got",
+            )
+            .bind(RELAY_LOCK)
+            .fetch_one(tx)
+            .await?;
+            Ok(row.try_get::<i32, _>("got")? == 1)
+        }
+    }
+}
+
+/// Where the relay is in the outbox.
+pub async fn relay_cursor(conn: &mut Conn) -> StorageResult<Position> {
+    let row = sqlx::query("SELECT outbox_tx, outbox_id FROM realtime_relay WHERE id = 1")
+        .fetch_one(conn)
+        .await?;
+    Ok(Position {
+        tx: row.try_get("outbox_tx")?,
+        id: row.try_get("outbox_id")?,
+    })
+}
+
+/// Moves the relay cursor from `from` to `to`; `false` (change nothing, roll back) when the
+/// cursor is no longer at `from` because another relay got there first.
+pub async fn advance_relay(
+    tx: &mut Conn,
+    from: Position,
+    to: Position,
+    now: i64,
+) -> StorageResult<bool> {
+    let done = sqlx::query(
+        "UPDATE realtime_relay SET outbox_tx = $1, outbox_id = $2, updated_at = $3 \
+         WHERE id = 1 AND outbox_tx = $4 AND outbox_id = $5",
+    )
+    .bind(to.tx)
+    .bind(to.id)
+    .bind(now)
+    .bind(from.tx)
+    .bind(from.id)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A channel's identity and its newest offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub epoch: String,
+    pub last_offset: i64,
+}
+
+/// The head of `channel`, if any event was ever appended or anyone subscribed.
+pub async fn head(conn: &mut Conn, channel: &str) -> StorageResult<Option<Head>> {
+    let row = sqlx::query("SELECT epoch, last_offset FROM channel_heads WHERE channel = $1")
+        .bind(channel)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(Head {
+            epoch: r.try_get("epoch")?,
+            last_offset: r.try_get("last_offset")?,
+        })
+    })
+    .transpose()
+}
+
+/// Creates the head of `channel` at offset 0 if it does not exist (the epoch must be fixed
+/// before a subscriber can be told it), and returns it.
+pub async fn ensure_head(
+    conn: &mut Conn,
+    channel: &str,
+    org: OrgId,
+    now: i64,
+) -> StorageResult<Head> {
+    if let Some(head) = head(&mut *conn, channel).await? {
+        return Ok(head);
+    }
+    sqlx::query(
+        "INSERT INTO channel_heads (channel, org_id, epoch, last_offset, created_at) \
+         VALUES ($1, $2, $3, 0, $4) ON CONFLICT (channel) DO NOTHING",
+    )
+    .bind(channel)
+    .bind(org.to_string())
+    .bind(uuid::Uuid::now_v7().simple().to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    head(conn, channel)
+        .await?
+        .ok_or_else(|| crate::error::corrupt("channel head vanished after insert"))
+}
+
+/// One event at one offset of one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelEvent {
+    pub channel: String,
+    pub epoch: String,
+    pub offset: i64,
+    pub event_id: String,
+    /// The event object as clients receive it (JSON text).
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// Appends events to channels within the relay's transaction, keeping each channel's head in
+/// memory for the batch and writing it back once in [`Appender::finish`].
+#[derive(Debug, Default)]
+pub struct Appender {
+    heads: HashMap<String, Head>,
+}
+
+impl Appender {
+    /// Appends `body` to `channel` at the next offset.
+    pub async fn append(
+        &mut self,
+        tx: &mut Conn,
+        channel: &str,
+        org: OrgId,
+        event_id: &str,
+        body: &str,
+        now: i64,
+    ) -> StorageResult<ChannelEvent> {
+        if !self.heads.contains_key(channel) {
+            let head = ensure_head(&mut *tx, channel, org, now).await?;
+            self.heads.insert(channel.to_owned(), head);
+        }
+        let head = self
+            .heads
+            .get_mut(channel)
+            .ok_or_else(|| crate::error::corrupt("head missing"))?;
+        head.last_offset += 1;
+        sqlx::query(
+            "INSERT INTO channel_events (channel, seq, event_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(channel)
+        .bind(head.last_offset)
+        .bind(event_id)
+        .bind(body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        Ok(ChannelEvent {
+            channel: channel.to_owned(),
+            epoch: head.epoch.clone(),
+            offset: head.last_offset,
+            event_id: event_id.to_owned(),
+            body: body.to_owned(),
+            created_at: now,
+        })
+    }
+
+    /// Writes the new heads.
+    pub async fn finish(self, tx: &mut Conn) -> StorageResult<()> {
+        for (channel, head) in self.heads {
+            sqlx::query("UPDATE channel_heads SET last_offset = $1 WHERE channel = $2")
+                .bind(head.last_offset)
+                .bind(channel)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Events of `channel` with offsets in `from..=to`, in order, at most `limit`.
+pub async fn read_range(
+    conn: &mut Conn,
+    channel: &str,
+    epoch: &str,
+    from: i64,
+    to: i64,
+    limit: u32,
+) -> StorageResult<Vec<ChannelEvent>> {
+    let rows = sqlx::query(
+        "SELECT seq, event_id, body, created_at FROM channel_events \
+         WHERE channel = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+    )
+    .bind(channel)
+    .bind(from)
+    .bind(to)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ChannelEvent {
+                channel: channel.to_owned(),
+                epoch: epoch.to_owned(),
+                offset: r.try_get("seq")?,
+                event_id: r.try_get("event_id")?,
+                body: r.try_get("body")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Newest offsets of these channels (channels without a head are left out).
+pub async fn heads_of(conn: &mut Conn, channels: &[String]) -> StorageResult<Vec<(String, Head)>> {
+    let mut out = Vec::with_capacity(channels.len());
+    for chunk in channels.chunks(200) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT channel, epoch, last_offset FROM channel_heads WHERE channel IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for channel in chunk {
+            query = query.bind(channel);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.push((
+                r.try_get("channel")?,
+                Head {
+                    epoch: r.try_get("epoch")?,
+                    last_offset: r.try_get("last_offset")?,
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes history that is both older than `older_than` and beyond the newest `keep_events` of
+/// its channel, and anything beyond the newest `max_events` whatever its age. Returns the
+/// number of rows deleted.
+pub async fn prune(
+    conn: &mut Conn,
+    older_than: i64,
+    keep_events: i64,
+    max_events: i64,
+) -> StorageResult<u64> {
+    let done = sqlx::query(
+        "DELETE FROM channel_events WHERE \
+           (created_at < $1 AND seq <= (SELECT h.last_offset - $2 FROM channel_heads h WHERE h.channel = channel_events.channel)) \
+           OR seq <= (SELECT h.last_offset - $3 FROM channel_heads h WHERE h.channel = channel_events.channel)",
+    )
+    .bind(older_than)
+    .bind(keep_events)
+    .bind(max_events)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The people who may receive notifications in `org`: active admins and managers, with the
+/// stores they manage.
+pub async fn recipients(
+    conn: &mut Conn,
+    org: OrgId,
+) -> StorageResult<Vec<(UserId, bool, Vec<StoreId>)>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.is_org_admin, m.store_id FROM users u \
+         LEFT JOIN memberships m ON m.user_id = u.id AND m.role = 'manager' \
+         WHERE u.org_id = $1 AND u.active = 1 AND (u.is_org_admin = 1 OR m.store_id IS NOT NULL) \
+         ORDER BY u.id",
+    )
+    .bind(org.to_string())
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<(UserId, bool, Vec<StoreId>)> = Vec::new();
+    for r in &rows {
+        let id: UserId = r
+            .try_get::<String, _>("id")?
+            .parse()
+            .map_err(crate::error::corrupt)?;
+        let admin = r.try_get::<i64, _>("is_org_admin")? == 1;
+        let store: Option<StoreId> = r
+            .try_get::<Option<String>, _>("store_id")?
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(crate::error::corrupt)?;
+        match out.last_mut() {
+            Some(last) if last.0 == id => last.2.extend(store),
+            _ => out.push((id, admin, store.into_iter().collect())),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay } from "./backoff";
+import { RealtimeClient } from "./client";
+import type { EventFrame, SocketLike } from "./types";
+
+class FakeSocket implements SocketLike {
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  sent: Record<string, unknown>[] = [];
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close() {}
+  push(frame: unknown) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+}
+
+function event(offset: number, title = `e${offset}`): unknown {
+  return {
+    type: "event",
+    channel: "store:a",
+    epoch: "E",
+    offset,
+    event: { id: String(offset), title },
+  };
+}
+
+async function setup() {
+  const sockets: FakeSocket[] = [];
+  const timers: (() => void)[] = [];
+  const client = new RealtimeClient({
+    ticket: () => Promise.resolve("t"),
+    open: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    random: () => 0.5,
+    setTimer: (fn) => timers.push(fn),
+    clearTimer: () => undefined,
+  });
+  const got: number[] = [];
+  let resets = 0;
+  client.subscribe(
+    "store:a",
+    (f: EventFrame) => got.push(f.offset),
+    () => resets++,
+  );
+  await Promise.resolve();
+  await Promise.resolve();
+  const socket = (i: number): FakeSocket => {
+    const s = sockets[i];
+    if (!s) throw new Error(`no socket ${i}`);
+    return s;
+  };
+  return { client, socket, timers, got, resets: () => resets };
+}
+
+describe("RealtimeClient", () => {
+  it("subscribes after hello and resumes from the last offset after a drop", async () => {
+    const { socket, timers, got } = await setup();
+    const first = socket(0);
+    first.push({ type: "hello", protocol: 1 });
+    expect(first.sent).toEqual([{ type: "subscribe", channel: "store:a" }]);
+    first.push({ type: "subscribed", channel: "store:a", epoch: "E", offset: 4, head: 4 });
+    first.push(event(5));
+    first.push(event(6));
+    first.onclose?.({ code: 1006 });
+    expect(timers).toHaveLength(1);
+    timers[0]?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = socket(1);
+    second.push({ type: "hello", protocol: 1 });
+    expect(second.sent).toEqual([
+      { type: "subscribe", channel: "store:a", resume: { epoch: "E", offset: 6 } },
+    ]);
+    // A duplicate of 6 (e.g. from a replay overlapping live) is dropped.
+    second.push(event(6));
+    second.push(event(7));
+    expect(got).toEqual([5, 6, 7]);
+  });
+
+  it("hands a reset to the channel and continues after its offset", async () => {
+    const { socket, got, resets } = await setup();
+    const s = socket(0);
+    s.push({ type: "hello", protocol: 1 });
+    s.push({
+      type: "reset",
+      channel: "store:a",
+      epoch: "F",
+      offset: 100,
+      reason: "beyond_history",
+    });
+    s.push({ ...(event(101) as object), epoch: "F" });
+    expect(resets()).toBe(1);
+    expect(got).toEqual([101]);
+  });
+
+  it("stops for good when the session ended", async () => {
+    const { client, socket, timers } = await setup();
+    socket(0).onclose?.({ code: 4001 });
+    expect(timers).toHaveLength(0);
+    expect(client.status).toBe("closed");
+  });
+
+  it("backs off exponentially with jitter, capped at 30 s", () => {
+    expect(backoffDelay(0, () => 0.5)).toBe(500);
+    expect(backoffDelay(3, () => 0.5)).toBe(4000);
+    expect(backoffDelay(20, () => 0.5)).toBe(30000);
+    expect(backoffDelay(0, () => 0)).toBe(250);
+    expect(backoffDelay(0, () => 0.999)).toBeLessThanOrEqual(750);
+  });
+});
