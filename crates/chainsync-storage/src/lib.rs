@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod catalog;
 mod db;
 mod error;

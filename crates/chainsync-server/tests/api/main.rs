@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod demo;
+mod demo_history;
 mod promotions;
 mod sales;
 mod spec;
