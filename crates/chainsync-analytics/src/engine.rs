@@ -143,6 +143,8 @@ pub fn candidates(class: DemandClass) -> &'static [ModelName] {
     } else {
         // The intermittent family stays in: on a smooth series TSB is simple exponential
         // smoothing of the level, which wins on spiky series where weekly models chase noise.
+        // The random walks (naive, drift) win on wandering series with no weekly pattern
+        // (prices, macro figures), where every weekly model copies noise forward.
         &[
             SeasonalNaive,
             Linear,
@@ -153,6 +155,8 @@ pub fn candidates(class: DemandClass) -> &'static [ModelName] {
             Sba,
             Tsb,
             Global,
+            Naive,
+            Drift,
         ]
     }
 }
