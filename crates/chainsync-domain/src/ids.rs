@@ -84,6 +84,26 @@ id_type!(
     /// One stock movement (a ledger entry).
     MovementId
 );
+id_type!(
+    /// A customer of the organisation (loyalty member).
+    CustomerId
+);
+id_type!(
+    /// A cashier's shift on one terminal, from float to count.
+    ShiftId
+);
+id_type!(
+    /// A return or void of (part of) a sale.
+    ReturnId
+);
+id_type!(
+    /// Goods moving from one store to another.
+    TransferId
+);
+id_type!(
+    /// An order placed with a supplier for one store.
+    PurchaseOrderId
+);
 
 #[cfg(test)]
 mod tests {

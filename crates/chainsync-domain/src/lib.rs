@@ -12,13 +12,19 @@
 //! - [`error`]: the validation error every layer maps to a field-naming 422.
 //! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
 //! - [`stock`]: the stock ledger rules (movement kinds, costing, counts, reorder alerts).
+//! - [`returns`]: what a sale line can still refund; refund tender rules.
+//! - [`loyalty`]: earning, redeeming and reversing points.
+//! - [`shift`]: the Z report (expected vs counted cash).
 
 pub mod access;
 pub mod catalog;
 pub mod error;
 pub mod ids;
+pub mod loyalty;
 pub mod money;
 pub mod pricing;
+pub mod returns;
+pub mod shift;
 pub mod stock;
 pub mod validation;
 

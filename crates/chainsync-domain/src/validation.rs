@@ -116,6 +116,49 @@ pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, Va
 }
 
 /// A store code as printed on receipts: 1 to 16 of `A-Z`, `0-9`, `-`, upper-cased.
+/// A phone number for lookups: a leading `+` and digits only (spaces, dashes, dots and
+/// brackets are dropped), 6 to 15 digits (E.164 allows 15). Stored in this form so the same
+/// number typed two ways finds the same customer.
+pub fn phone(raw: &str) -> Result<String, ValidationError> {
+    let trimmed = raw.trim();
+    let (plus, rest) = match trimmed.strip_prefix('+') {
+        Some(rest) => ("+", rest),
+        None => ("", trimmed),
+    };
+    let mut digits = String::with_capacity(rest.len());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => {
+                return Err(ValidationError::new(
+                    "invalid_phone",
+                    "must be a phone number: digits, optionally a leading +",
+                ));
+            }
+        }
+    }
+    if !(6..=15).contains(&digits.len()) {
+        return Err(ValidationError::new(
+            "invalid_phone",
+            "must have 6 to 15 digits",
+        ));
+    }
+    Ok(format!("{plus}{digits}"))
+}
+
+/// A manager's approval PIN: 4 to 8 digits.
+pub fn pin(raw: &str) -> Result<String, ValidationError> {
+    if (4..=8).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(raw.to_owned())
+    } else {
+        Err(ValidationError::new(
+            "invalid_pin",
+            "a PIN is 4 to 8 digits",
+        ))
+    }
+}
+
 pub fn store_code(raw: &str) -> Result<String, ValidationError> {
     let code = raw.trim().to_ascii_uppercase();
     let ok = (1..=16).contains(&code.len())
@@ -252,5 +295,24 @@ mod tests {
     fn time_zones_must_be_iana_names() {
         assert!(timezone("Europe/Berlin").is_ok());
         assert!(timezone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn phones_are_normalised_for_lookup() {
+        assert_eq!(phone(" +49 (30) 123-45.6 ").unwrap(), "+4930123456");
+        assert_eq!(phone("030 1234567").unwrap(), "0301234567");
+        assert!(phone("12345").is_err());
+        assert!(phone("+1234567890123456").is_err());
+        assert!(phone("call me").is_err());
+        assert!(phone("+49 30 12x4567").is_err());
+    }
+
+    #[test]
+    fn pins_are_four_to_eight_digits() {
+        assert!(pin("1234").is_ok());
+        assert!(pin("12345678").is_ok());
+        assert!(pin("123").is_err());
+        assert!(pin("123456789").is_err());
+        assert!(pin("12a4").is_err());
     }
 }

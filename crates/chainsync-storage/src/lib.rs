@@ -2,7 +2,8 @@
 //! default, WAL mode) or PostgreSQL (for several server processes).
 //!
 //! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`],
-//! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`], [`sales`]) holds the
+//! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`], [`sales`], [`returns`], [`shifts`],
+//! [`customers`], [`transfers`], [`purchase_orders`]) holds the
 //! queries, as free functions taking a connection so callers can compose them inside one
 //! transaction (a change, its audit row and its domain events commit together). Each backend owns its dialect's migrations (`migrations/sqlite`,
 //! `migrations/postgres`); the queries themselves are written once in the SQL both accept.
@@ -15,18 +16,23 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod catalog;
+pub mod customers;
 mod db;
 mod error;
 pub mod events;
 pub mod orgs;
 pub mod promotions;
+pub mod purchase_orders;
+pub mod returns;
 pub mod sales;
+pub mod shifts;
 mod sql;
 pub mod stock;
 pub mod stores;
 pub mod terminals;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transfers;
 pub mod users;
 
 pub use db::{Backend, Conn, Db, DbOptions, Tx};

@@ -7,7 +7,7 @@
 use crate::error::corrupt;
 use crate::sql::{Arg, Sql};
 use crate::{Conn, Page, StorageResult};
-use chainsync_domain::ids::{OrgId, ProductId, StoreId, TerminalId, UserId};
+use chainsync_domain::ids::{CustomerId, OrgId, ProductId, ShiftId, StoreId, TerminalId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -102,6 +102,11 @@ pub struct SaleRecord {
     pub priced: String,
     /// The payments as JSON.
     pub payments: String,
+    /// The shift open on the terminal when the sale was applied.
+    pub shift_id: Option<ShiftId>,
+    pub customer_id: Option<CustomerId>,
+    pub points_earned: i64,
+    pub points_redeemed: i64,
 }
 
 /// One line of a sale, for reports and margins.
@@ -125,8 +130,9 @@ pub async fn insert_sale(
 ) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO sales (id, org_id, store_id, terminal_id, mutation_id, receipt_number, cashier_user_id, occurred_at, \
-         recorded_at, currency, total_minor, tax_minor, discount_minor, cogs_minor, flags, priced, payments) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         recorded_at, currency, total_minor, tax_minor, discount_minor, cogs_minor, flags, priced, payments, shift_id, customer_id, \
+         points_earned, points_redeemed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(s.id.to_string())
     .bind(s.org_id.to_string())
@@ -145,6 +151,10 @@ pub async fn insert_sale(
     .bind(&s.flags)
     .bind(&s.priced)
     .bind(&s.payments)
+    .bind(s.shift_id.map(|x| x.to_string()))
+    .bind(s.customer_id.map(|x| x.to_string()))
+    .bind(s.points_earned)
+    .bind(s.points_redeemed)
     .execute(&mut *conn)
     .await?;
     for line in lines {
@@ -204,6 +214,10 @@ fn sale_from_row(r: &AnyRow) -> StorageResult<SaleRecord> {
         flags: r.try_get("flags")?,
         priced: r.try_get("priced")?,
         payments: r.try_get("payments")?,
+        shift_id: opt_id(r, "shift_id")?,
+        customer_id: opt_id(r, "customer_id")?,
+        points_earned: r.try_get("points_earned")?,
+        points_redeemed: r.try_get("points_redeemed")?,
     })
 }
 
@@ -222,15 +236,40 @@ pub async fn get_sale(
     row.as_ref().map(sale_from_row).transpose()
 }
 
-/// A store's sales, newest first.
+/// Optional filters of [`list_sales`].
+#[derive(Debug, Clone, Default)]
+pub struct SaleFilter {
+    pub receipt_number: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub shift_id: Option<ShiftId>,
+}
+
+/// A store's sales (or with `store = None`, the organisation's), newest first.
 pub async fn list_sales(
     conn: &mut Conn,
-    store: StoreId,
+    org: OrgId,
+    store: Option<StoreId>,
+    filter: &SaleFilter,
     cursor: Option<Uuid>,
     limit: u32,
 ) -> StorageResult<Page<SaleRecord>> {
-    let mut sql = Sql::new("SELECT * FROM sales WHERE store_id = ");
-    sql.bind(Arg::Text(store.to_string()));
+    let mut sql = Sql::new("SELECT * FROM sales WHERE org_id = ");
+    sql.bind(Arg::Text(org.to_string()));
+    if let Some(store) = store {
+        sql.push(" AND store_id = ")
+            .bind(Arg::Text(store.to_string()));
+    }
+    if let Some(r) = &filter.receipt_number {
+        sql.push(" AND receipt_number = ")
+            .bind(Arg::Text(r.clone()));
+    }
+    if let Some(c) = filter.customer_id {
+        sql.push(" AND customer_id = ")
+            .bind(Arg::Text(c.to_string()));
+    }
+    if let Some(s) = filter.shift_id {
+        sql.push(" AND shift_id = ").bind(Arg::Text(s.to_string()));
+    }
     if let Some(c) = cursor {
         sql.push(" AND id < ").bind(Arg::Text(c.to_string()));
     }
@@ -250,11 +289,50 @@ pub async fn receipt_number_used(
     terminal: TerminalId,
     receipt: &str,
 ) -> StorageResult<bool> {
-    let row =
-        sqlx::query("SELECT 1 AS hit FROM sales WHERE terminal_id = $1 AND receipt_number = $2")
-            .bind(terminal.to_string())
-            .bind(receipt)
-            .fetch_optional(conn)
-            .await?;
+    let row = sqlx::query(
+        "SELECT 1 AS hit FROM sales WHERE terminal_id = $1 AND receipt_number = $2 \
+         UNION ALL SELECT 1 AS hit FROM returns WHERE terminal_id = $1 AND receipt_number = $2",
+    )
+    .bind(terminal.to_string())
+    .bind(receipt)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.is_some())
+}
+
+/// A sale's lines in line order.
+pub async fn sale_lines(conn: &mut Conn, sale: Uuid) -> StorageResult<Vec<SaleLineRecord>> {
+    let rows = sqlx::query("SELECT * FROM sale_lines WHERE sale_id = $1 ORDER BY line_no")
+        .bind(sale.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SaleLineRecord {
+                line_no: r.try_get("line_no")?,
+                product_id: r
+                    .try_get::<String, _>("product_id")?
+                    .parse()
+                    .map_err(corrupt)?,
+                quantity: r.try_get("quantity")?,
+                unit_price_minor: r.try_get("unit_price_minor")?,
+                discount_minor: r.try_get("discount_minor")?,
+                total_excl_tax_minor: r.try_get("total_excl_tax_minor")?,
+                tax_minor: r.try_get("tax_minor")?,
+                total_minor: r.try_get("total_minor")?,
+                cogs_minor: r.try_get("cogs_minor")?,
+            })
+        })
+        .collect()
+}
+
+/// A nullable id column.
+pub(crate) fn opt_id<T: std::str::FromStr>(r: &AnyRow, column: &str) -> StorageResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    r.try_get::<Option<String>, _>(column)?
+        .map(|v| v.parse::<T>())
+        .transpose()
+        .map_err(|e| corrupt(e.to_string()))
 }

@@ -162,3 +162,25 @@ pub async fn list(
         .collect::<StorageResult<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit, |s| s.id.to_string()))
 }
+
+/// Refunds above this amount (minor units) need a manager's approval at the till.
+pub async fn refund_approval_minor(conn: &mut Conn, store: StoreId) -> StorageResult<i64> {
+    let row = sqlx::query("SELECT refund_approval_minor FROM stores WHERE id = $1")
+        .bind(store.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("refund_approval_minor")?)
+}
+
+pub async fn set_refund_approval_minor(
+    conn: &mut Conn,
+    store: StoreId,
+    amount: i64,
+) -> StorageResult<()> {
+    sqlx::query("UPDATE stores SET refund_approval_minor = $1 WHERE id = $2")
+        .bind(amount)
+        .bind(store.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

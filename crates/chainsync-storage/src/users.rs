@@ -299,3 +299,31 @@ pub async fn list(
         next_cursor: page.next_cursor,
     })
 }
+
+/// Sets (or with `None` clears) the user's approval PIN hash.
+pub async fn set_pin_hash(
+    conn: &mut Conn,
+    user: UserId,
+    hash: Option<&str>,
+    now: i64,
+) -> StorageResult<()> {
+    sqlx::query("UPDATE users SET pin_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash.map(str::to_owned))
+        .bind(now)
+        .bind(user.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The user's approval PIN hash, if they set one.
+pub async fn pin_hash(conn: &mut Conn, user: UserId) -> StorageResult<Option<String>> {
+    let row = sqlx::query("SELECT pin_hash FROM users WHERE id = $1")
+        .bind(user.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("pin_hash")?,
+        None => None,
+    })
+}

@@ -20,16 +20,21 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod common;
+pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod ops;
+pub mod purchase_orders;
 pub mod receipt;
+pub mod returns;
 pub mod sales;
 pub mod session;
+pub mod shifts;
 pub mod stock;
 pub mod stores;
 pub mod terminals;
+pub mod transfers;
 pub mod users;
 
 use crate::state::AppState;
@@ -62,6 +67,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(terminals::router())
         .merge(stock::router())
         .merge(sales::router())
+        .merge(customers::router())
+        .merge(shifts::router())
+        .merge(returns::router())
+        .merge(transfers::router())
+        .merge(purchase_orders::router())
 }
 
 /// The whole HTTP application.

@@ -17,12 +17,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chainsync_domain::ids::{ProductId, StoreId};
+use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId};
 use chainsync_domain::pricing::{ManualDiscount, Payment, PricedCart, price_cart as price};
 use chainsync_storage::{catalog, sales, terminals};
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -73,19 +73,50 @@ pub struct SaleList {
     pub next_cursor: Option<String>,
 }
 
-/// The store's sales, newest first.
-#[utoipa::path(get, path = "/api/stores/{store_id}/sales", tag = "sales", params(("store_id" = StoreId, Path, description = "Store id"), PageParams),
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SaleParams {
+    /// Only the sale with this receipt number (returns start here).
+    pub receipt_number: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub shift_id: Option<ShiftId>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The store's sales, newest first; filter by receipt number, customer or shift.
+#[utoipa::path(get, path = "/api/stores/{store_id}/sales", tag = "sales", params(("store_id" = StoreId, Path, description = "Store id"), SaleParams),
     responses((status = 200, description = "A page of sales", body = SaleList)), security(("bearer" = [])))]
 async fn list_sales(
     State(state): State<AppState>,
     session: Session,
     ApiPath(store): ApiPath<StoreId>,
-    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(params): ApiQuery<SaleParams>,
 ) -> ApiResult<Json<SaleList>> {
     let mut conn = state.db.conn().await?;
     store_in_org(&mut conn, &session, store).await?;
     require_view(&session, store)?;
-    let result = sales::list_sales(&mut conn, store, page.cursor()?, page.limit()?).await?;
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    let filter = sales::SaleFilter {
+        receipt_number: params.receipt_number,
+        customer_id: params.customer_id,
+        shift_id: params.shift_id,
+    };
+    let result = sales::list_sales(
+        &mut conn,
+        session.user.org_id,
+        Some(store),
+        &filter,
+        page.cursor()?,
+        page.limit()?,
+    )
+    .await?;
     let mut items = Vec::with_capacity(result.items.len());
     for sale in &result.items {
         let seq = sales::find_mutation(&mut conn, session.user.org_id, sale.mutation_id)

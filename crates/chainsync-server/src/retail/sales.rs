@@ -23,17 +23,18 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Session;
 use crate::retail::stock::move_stock;
 use axum::http::StatusCode;
-use chainsync_domain::ids::{ProductId, StoreId, TerminalId};
+use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId, TerminalId};
 use chainsync_domain::pricing::{
     Cart, CartLine, CashRounding, ManualDiscount, Payment, PricedCart, PricingContext, SaleUnit,
     StoreTimezone, TaxConfig, price_sale,
 };
 use chainsync_domain::stock::{MovementKind, cost_of};
 use chainsync_storage::catalog;
+use chainsync_storage::customers::{self, PointsChange, PointsReason};
 use chainsync_storage::sales::{self, MutationRecord, SaleLineRecord, SaleRecord};
 use chainsync_storage::stock::NewMovement;
 use chainsync_storage::stores::StoreRecord;
-use chainsync_storage::{Conn, events, now_ms, terminals};
+use chainsync_storage::{Conn, events, now_ms, shifts, terminals};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -63,6 +64,13 @@ pub struct SaleMutation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart_discount: Option<ManualDiscount>,
     pub payments: Vec<Payment>,
+    /// The customer, for loyalty points and purchase history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<CustomerId>,
+    /// Loyalty points redeemed: their value must be paid as `{"kind": "other", "method":
+    /// "loyalty"}` and the customer must have them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeem_points: Option<i64>,
 }
 
 /// One line as rung up.
@@ -103,6 +111,11 @@ pub struct SaleView {
     #[schema(value_type = Object)]
     pub priced: Option<serde_json::Value>,
     pub payments: Vec<Payment>,
+    pub customer_id: Option<CustomerId>,
+    /// The shift open on the terminal when the sale was applied.
+    pub shift_id: Option<ShiftId>,
+    pub points_earned: i64,
+    pub points_redeemed: i64,
 }
 
 impl SaleView {
@@ -124,6 +137,10 @@ impl SaleView {
             flags: serde_json::from_str(&s.flags).map_err(ApiError::internal)?,
             priced: Some(serde_json::from_str(&s.priced).map_err(ApiError::internal)?),
             payments: serde_json::from_str(&s.payments).map_err(ApiError::internal)?,
+            customer_id: s.customer_id,
+            shift_id: s.shift_id,
+            points_earned: s.points_earned,
+            points_redeemed: s.points_redeemed,
         })
     }
 }
@@ -172,7 +189,7 @@ pub async fn context(
     })
 }
 
-fn check_receipt_number(receipt: &str, terminal_code: &str) -> ApiResult<()> {
+pub(crate) fn check_receipt_number(receipt: &str, terminal_code: &str) -> ApiResult<()> {
     let valid = receipt.len() <= 40
         && receipt
             .strip_prefix(terminal_code)
@@ -358,6 +375,11 @@ pub async fn apply_sale(
 
     // 5. Record it all in this transaction.
     let sale_id = Uuid::now_v7();
+    let shift_id = shifts::open_on_terminal(tx, terminal.id)
+        .await?
+        .map(|s| s.id);
+    let loyalty = apply_loyalty(tx, session, store, sale, sale_id, &priced, now).await?;
+    spend_exchange_credit(tx, store, sale, sale_id).await?;
     let mut lines = Vec::with_capacity(priced.lines.len());
     let mut cogs_total = 0i64;
     for (i, (line, is_weighed)) in priced.lines.iter().zip(&weighed).enumerate() {
@@ -407,6 +429,10 @@ pub async fn apply_sale(
         flags: serde_json::to_string(&flags).map_err(ApiError::internal)?,
         priced: serde_json::to_string(&priced).map_err(ApiError::internal)?,
         payments: serde_json::to_string(&sale.payments).map_err(ApiError::internal)?,
+        shift_id,
+        customer_id: sale.customer_id,
+        points_earned: loyalty.earned,
+        points_redeemed: loyalty.redeemed,
     };
     sales::insert_sale(tx, &record_row, &lines)
         .await
@@ -452,6 +478,171 @@ pub async fn apply_sale(
         .await?;
     }
     Ok(answer)
+}
+
+/// Exchange credit paid with (`{"kind": "other", "method": "exchange", "reference": <return id>}`)
+/// is taken from that return's credit; 422 when the return has not that much left.
+async fn spend_exchange_credit(
+    tx: &mut Conn,
+    store: &StoreRecord,
+    sale: &SaleMutation,
+    sale_id: Uuid,
+) -> ApiResult<()> {
+    for (i, p) in sale.payments.iter().enumerate() {
+        if let Payment::Other {
+            amount_minor,
+            method,
+            reference,
+        } = p
+            && method == crate::retail::returns::EXCHANGE_METHOD
+        {
+            let unavailable = || {
+                ApiError::unprocessable(
+                    "exchange_credit_unavailable",
+                    "exchange credit needs the id of a return in this store with that much credit left as its reference",
+                )
+                .field(format!("payments[{i}]"))
+            };
+            let return_id = reference
+                .as_deref()
+                .and_then(|r| r.parse::<chainsync_domain::ids::ReturnId>().ok())
+                .ok_or_else(unavailable)?;
+            if !chainsync_storage::returns::spend_exchange_credit(
+                tx,
+                store.id,
+                return_id,
+                *amount_minor,
+                sale_id,
+            )
+            .await?
+            {
+                return Err(unavailable());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Points a sale earned and redeemed.
+struct LoyaltyOutcome {
+    earned: i64,
+    redeemed: i64,
+}
+
+/// The payment method that carries redeemed points.
+pub const LOYALTY_METHOD: &str = "loyalty";
+
+/// Checks the customer and the redemption, and moves the points (in the sale's transaction).
+/// Redeemed points must be paid as an `other` payment with method `loyalty` worth exactly their
+/// value; everything else paid earns points.
+async fn apply_loyalty(
+    tx: &mut Conn,
+    session: &Session,
+    store: &StoreRecord,
+    sale: &SaleMutation,
+    sale_id: Uuid,
+    priced: &PricedCart,
+    now: i64,
+) -> ApiResult<LoyaltyOutcome> {
+    let loyalty_paid: i64 = sale
+        .payments
+        .iter()
+        .filter_map(|p| match p {
+            Payment::Other {
+                amount_minor,
+                method,
+                ..
+            } if method == LOYALTY_METHOD => Some(*amount_minor),
+            _ => None,
+        })
+        .sum();
+    let redeem = sale.redeem_points.unwrap_or(0);
+    let Some(customer_id) = sale.customer_id else {
+        if redeem != 0 || loyalty_paid != 0 {
+            return Err(ApiError::unprocessable(
+                "customer_required",
+                "redeeming points needs a customer",
+            )
+            .field("customer_id"));
+        }
+        return Ok(LoyaltyOutcome {
+            earned: 0,
+            redeemed: 0,
+        });
+    };
+    let org = session.user.org_id;
+    let customer = customers::get(tx, org, customer_id)
+        .await?
+        .filter(|c| c.erased_at.is_none())
+        .ok_or_else(|| {
+            ApiError::unprocessable("unknown_customer", "no such customer in your organisation")
+                .field("customer_id")
+        })?;
+    let settings = customers::loyalty_settings(tx, org).await?;
+    if redeem < 0 {
+        return Err(ApiError::unprocessable(
+            "invalid_points",
+            "points to redeem must not be negative",
+        )
+        .field("redeem_points"));
+    }
+    if redeem > 0 && !settings.enabled {
+        return Err(ApiError::unprocessable(
+            "loyalty_disabled",
+            "the loyalty programme is switched off",
+        )
+        .field("redeem_points"));
+    }
+    let value = settings.redemption_value(redeem);
+    if loyalty_paid != value {
+        return Err(ApiError::unprocessable(
+            "loyalty_mismatch",
+            format!("{redeem} points are worth {value}; pay exactly that with method \"{LOYALTY_METHOD}\""),
+        )
+        .field("payments"));
+    }
+    let reference = Some(("sale", sale_id.to_string()));
+    if redeem > 0 {
+        let change = PointsChange {
+            org_id: org,
+            customer_id: customer.id,
+            delta: -redeem,
+            reason: PointsReason::Redeem,
+            reference: reference.clone(),
+            user_id: Some(session.user.id),
+            at: now,
+        };
+        if customers::add_points(tx, &change).await?.is_none() {
+            return Err(ApiError::unprocessable(
+                "insufficient_points",
+                format!("the customer has {} points", customer.points_balance),
+            )
+            .field("redeem_points"));
+        }
+    }
+    let exponent = u32::from(
+        chainsync_domain::money::Currency::parse(&store.currency)
+            .map_err(ApiError::internal)?
+            .exponent(),
+    );
+    let paid = priced.totals.total_minor - loyalty_paid;
+    let earned = settings.points_earned(paid, exponent);
+    if earned > 0 {
+        let change = PointsChange {
+            org_id: org,
+            customer_id: customer.id,
+            delta: earned,
+            reason: PointsReason::Earn,
+            reference,
+            user_id: Some(session.user.id),
+            at: now,
+        };
+        customers::add_points(tx, &change).await?;
+    }
+    Ok(LoyaltyOutcome {
+        earned,
+        redeemed: redeem,
+    })
 }
 
 /// Records the mutation with the answer it got, in the transaction of its effect.

@@ -55,6 +55,19 @@ struct Ids {
     terminal: String,
     sale: String,
     promotion: String,
+    customer: String,
+    /// An open shift on the second till (`BER-T2`), opened by the admin.
+    shift: String,
+    /// A sale of three milks on `BER-T2`, one of them already returned (`ret`).
+    sale2: String,
+    ret: String,
+    terminal2: String,
+    /// What returning one unit of `sale2` refunds.
+    refund1: i64,
+    /// BER → PAR, in transit.
+    transfer: String,
+    /// 10 milks ordered for BER.
+    po: String,
 }
 
 const BARCODE: &str = "4006381333931";
@@ -109,6 +122,24 @@ fn sale_body(terminal: &str, product: &str, seq: i64) -> Value {
     })
 }
 
+/// Returns one milk of the second till's sale, as that till's `seq`, refunded in cash.
+fn return_body(sale: &str, seq: i64, refund: i64) -> Value {
+    json!({
+        "id": uuid::Uuid::now_v7(), "terminal_id": "{terminal2}", "seq": seq, "occurred_at": "2026-11-26T11:00:00Z",
+        "receipt_number": format!("BER-T2-R{seq}"), "sale_id": sale, "lines": [{ "line_no": 0, "quantity": 1 }],
+        "refunds": [{ "kind": "cash", "amount_minor": refund }],
+    })
+}
+
+/// Voids the fixture sale from the first till, approved by the BER manager's password.
+fn void_body(terminal: &str, seq: i64) -> Value {
+    json!({
+        "id": uuid::Uuid::now_v7(), "terminal_id": terminal, "seq": seq, "occurred_at": "2026-11-26T11:00:00Z",
+        "receipt_number": format!("BER-T1-V{seq}"), "reason": "customer changed their mind",
+        "approval": { "email": "manager.ber@demo.local", "password": PASSWORD },
+    })
+}
+
 fn none(_: &Ids) -> Option<Value> {
     None
 }
@@ -120,6 +151,236 @@ fn empty(_: &Ids) -> Option<Value> {
 fn table() -> Vec<Row> {
     use Method as M;
     vec![
+        Row {
+            method: M::GET,
+            path: "/api/customers",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/customers",
+            par: false,
+            body: |_| Some(json!({ "name": "Ann Example", "phone": "+49 30 5550001" })),
+            expect: [401, 201, 201, 201, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/customers/{customer_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PATCH,
+            path: "/api/customers/{customer_id}",
+            par: false,
+            body: |_| Some(json!({ "note": "prefers email" })),
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::DELETE,
+            path: "/api/customers/{customer_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 204, 404, 204],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/customers/{customer_id}/sales",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/customers/{customer_id}/points",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/customers/{customer_id}/export",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/loyalty/settings",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 200, 200],
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/loyalty/settings",
+            par: false,
+            body: |_| {
+                Some(
+                    json!({ "enabled": true, "earn_points_per_unit": 2, "redeem_minor_per_point": 1 }),
+                )
+            },
+            expect: [401, 403, 403, 200, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/shifts",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/shifts",
+            par: false,
+            body: |ids| Some(json!({ "terminal_id": ids.terminal, "opening_float_minor": 10000 })),
+            expect: [401, 201, 201, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/shifts/{shift_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/shifts/{shift_id}/cash-events",
+            par: false,
+            body: |_| Some(json!({ "kind": "paid_in", "amount_minor": 500, "reason": "change" })),
+            expect: [401, 403, 201, 404, 201],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/shifts/{shift_id}/close",
+            par: false,
+            body: |_| Some(json!({ "counted_cash_minor": 10000 })),
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/shifts/{shift_id}/report",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/returns",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/returns",
+            par: false,
+            body: |ids| Some(return_body(&ids.sale2, 3, ids.refund1)),
+            expect: [401, 201, 201, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/returns/{return_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        // The approving manager cannot be the caller: the manager's own void is refused.
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/sales/{sale_id}/void",
+            par: false,
+            body: |ids| Some(void_body(&ids.terminal, 2)),
+            expect: [401, 201, 403, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/sales/{sale_id}/returnable",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/auth/me/pin",
+            par: false,
+            body: |_| Some(json!({ "pin": "2468", "current_password": PASSWORD })),
+            expect: [401, 403, 204, 204, 204],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/transfers",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/transfers",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "to_store_id": ids.par, "lines": [{ "product_id": ids.product, "quantity": 1 }] }),
+                )
+            },
+            expect: [401, 403, 201, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/transfers/{transfer_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/transfers/{transfer_id}/receive",
+            par: true,
+            body: empty,
+            expect: [401, 403, 403, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/purchase-orders",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/purchase-orders",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "supplier_id": ids.supplier, "lines": [{ "product_id": ids.product, "quantity": 5, "unit_cost_minor": 60 }] }),
+                )
+            },
+            expect: [401, 403, 201, 404, 201],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/purchase-orders/{po_id}",
+            par: false,
+            body: none,
+            expect: [401, 200, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/purchase-orders/{po_id}/receipts",
+            par: false,
+            body: |ids| Some(json!({ "lines": [{ "product_id": ids.product, "quantity": 4 }] })),
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/purchase-orders/{po_id}/cancel",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
         Row {
             method: M::GET,
             path: "/healthz",
@@ -621,8 +882,83 @@ async fn world(backend: Backend) -> World {
             .expect("promotion")
             .to_owned()
     };
+    let admin = app.login("admin@demo.local").await;
+    let id_of = |reply: crate::support::Reply| {
+        assert!(
+            reply.status.is_success(),
+            "fixture: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.body["id"].as_str().expect("fixture id").to_owned()
+    };
+    let par = app.store_id("PAR").await;
+    let customer = id_of(
+        app.post(
+            &admin,
+            "/api/customers",
+            json!({ "name": "Fixture Customer", "email": "fixture@example.com" }),
+        )
+        .await,
+    );
+    let terminal2 = id_of(
+        app.post(
+            &admin,
+            &format!("/api/stores/{ber}/terminals"),
+            json!({ "code": "BER-T2", "name": "Till 2" }),
+        )
+        .await,
+    );
+    let shift = id_of(
+        app.post(
+            &admin,
+            &format!("/api/stores/{ber}/shifts"),
+            json!({ "terminal_id": terminal2, "opening_float_minor": 5000 }),
+        )
+        .await,
+    );
+    let mut three = sale_body(&terminal2, &product, 1);
+    three["receipt_number"] = json!("BER-T2-1");
+    three["lines"][0]["quantity"] = json!(3);
+    let sold = app
+        .post(&admin, &format!("/api/stores/{ber}/sales"), three)
+        .await;
+    // One of three units, pro rata, rounded half up (never the last unit here).
+    let refund1 = (sold.body["total_minor"].as_i64().expect("total") * 2 + 3) / 6;
+    let sale2 = id_of(sold);
+    let first_return = return_body(&sale2, 2, refund1)
+        .to_string()
+        .replace("{terminal2}", &terminal2);
+    let ret = id_of(
+        app.post(
+            &admin,
+            &format!("/api/stores/{ber}/returns"),
+            serde_json::from_str(&first_return).expect("json"),
+        )
+        .await,
+    );
+    let transfer = id_of(
+        app.post(
+            &admin,
+            &format!("/api/stores/{ber}/transfers"),
+            json!({ "to_store_id": par, "lines": [{ "product_id": product, "quantity": 2 }] }),
+        )
+        .await,
+    );
+    let po = id_of(
+        app.post(&admin, &format!("/api/stores/{ber}/purchase-orders"), json!({ "supplier_id": supplier, "lines": [{ "product_id": product, "quantity": 10 }] }))
+            .await,
+    );
     let ids = Ids {
-        par: app.store_id("PAR").await,
+        par,
+        customer,
+        shift,
+        sale2,
+        ret,
+        transfer,
+        po,
+        terminal2,
+        refund1,
         ber,
         target: app.user_id("cashier2.ber@demo.local").await,
         unique: format!("T{}", uuid::Uuid::now_v7().simple())
@@ -719,11 +1055,17 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
                     .replace("{barcode}", BARCODE)
                     .replace("{terminal_id}", &ids.terminal)
                     .replace("{sale_id}", &ids.sale)
-                    .replace("{promotion_id}", &ids.promotion);
-                let reply = w
-                    .app
-                    .call(&w.callers[i], method.clone(), &url, body(ids))
-                    .await;
+                    .replace("{promotion_id}", &ids.promotion)
+                    .replace("{customer_id}", &ids.customer)
+                    .replace("{shift_id}", &ids.shift)
+                    .replace("{return_id}", &ids.ret)
+                    .replace("{transfer_id}", &ids.transfer)
+                    .replace("{po_id}", &ids.po);
+                let body = body(ids).map(|b| {
+                    serde_json::from_str(&b.to_string().replace("{terminal2}", &ids.terminal2))
+                        .expect("json")
+                });
+                let reply = w.app.call(&w.callers[i], method.clone(), &url, body).await;
                 (reply.status.as_u16() != expect).then(|| {
                     format!(
                         "{method} {path} as {who:?}: expected {expect}, got {} {}",

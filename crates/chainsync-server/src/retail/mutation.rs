@@ -1,0 +1,100 @@
+//! The envelope every terminal mutation (sale, return, void) goes through before its own
+//! rules: idempotency and per-terminal ordering, in the order that is safe on PostgreSQL's
+//! READ COMMITTED (see `sales.rs`): the terminal is read first, then the mutation id is looked
+//! up, then the terminal's sequence is taken with a compare-and-set.
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::retail::sales::Applied;
+use axum::http::StatusCode;
+use chainsync_domain::ids::{OrgId, StoreId, TerminalId};
+use chainsync_storage::sales::{self, MutationRecord};
+use chainsync_storage::terminals::{self, TerminalRecord};
+use chainsync_storage::{Conn, now_ms};
+use uuid::Uuid;
+
+/// What the envelope decided.
+#[derive(Debug)]
+pub enum Envelope {
+    /// Seen before with the same content: answer this again, change nothing.
+    Replay(Applied),
+    /// New: the sequence is taken; apply the mutation on this (active or revoked) terminal.
+    Fresh(TerminalRecord),
+}
+
+/// Opens the envelope of mutation `id` with canonical `payload` from `terminal_id`.
+pub async fn open(
+    tx: &mut Conn,
+    org: OrgId,
+    store: StoreId,
+    terminal_id: TerminalId,
+    id: Uuid,
+    seq: i64,
+    payload: &str,
+) -> ApiResult<Envelope> {
+    let terminal = terminals::get(tx, org, terminal_id)
+        .await?
+        .filter(|t| t.store_id == store)
+        .ok_or_else(|| {
+            ApiError::unprocessable("unknown_terminal", "no such terminal in this store")
+                .field("terminal_id")
+        })?;
+    if let Some(previous) = sales::find_mutation(tx, org, id).await? {
+        if previous.payload != payload {
+            return Err(ApiError::conflict(
+                "mutation_conflict",
+                "this mutation id was already used for different content",
+            )
+            .field("id"));
+        }
+        let body = serde_json::from_str(&previous.result).map_err(ApiError::internal)?;
+        let status = StatusCode::from_u16(u16::try_from(previous.http_status).unwrap_or(500))
+            .map_err(ApiError::internal)?;
+        return Ok(Envelope::Replay(Applied { status, body }));
+    }
+    let expected = terminal.last_seq + 1;
+    if seq != expected {
+        let message = format!("expected seq {expected}: resend from there");
+        return Err(if seq > expected {
+            ApiError::conflict("sequence_gap", message)
+        } else {
+            ApiError::conflict("sequence_reused", message)
+        }
+        .field("seq"));
+    }
+    if !terminals::advance_seq(tx, terminal.id, seq).await? {
+        return Err(ApiError::conflict(
+            "sequence_race",
+            "a concurrent request applied this sequence first: retry",
+        ));
+    }
+    Ok(Envelope::Fresh(terminal))
+}
+
+/// Records a mutation with the answer it got, in the transaction of its effect.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    tx: &mut Conn,
+    org: OrgId,
+    terminal: TerminalId,
+    id: Uuid,
+    seq: i64,
+    kind: &str,
+    payload: &str,
+    status: &str,
+    answer: &Applied,
+) -> ApiResult<()> {
+    let mutation = MutationRecord {
+        id,
+        org_id: org,
+        terminal_id: terminal,
+        seq,
+        kind: kind.into(),
+        payload: payload.to_owned(),
+        status: status.to_owned(),
+        http_status: i64::from(answer.status.as_u16()),
+        result: answer.body.to_string(),
+        received_at: now_ms(),
+    };
+    sales::insert_mutation(tx, &mutation).await?;
+    Ok(())
+}
