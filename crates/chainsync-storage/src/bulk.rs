@@ -101,6 +101,10 @@ pub async fn insert_sales(
             "flags",
             "priced",
             "payments",
+            "shift_id",
+            "customer_id",
+            "points_earned",
+            "points_redeemed",
         ],
         sales
             .iter()
@@ -123,6 +127,10 @@ pub async fn insert_sales(
                     Arg::Text(s.flags.clone()),
                     Arg::Text(s.priced.clone()),
                     Arg::Text(s.payments.clone()),
+                    Arg::NullableText(s.shift_id.map(|x| x.to_string())),
+                    Arg::NullableText(s.customer_id.map(|x| x.to_string())),
+                    Arg::Int(s.points_earned),
+                    Arg::Int(s.points_redeemed),
                 ]
             })
             .collect(),

@@ -101,7 +101,15 @@ mod tests {
         assert_eq!(n.mean, vec![16.0; 3]);
         assert_eq!(d.mean, vec![18.0, 20.0, 22.0]);
         assert!(d.hi[2] - d.lo[2] < 1e-9, "a perfect line has no error");
-        assert!(fit_predict(&RandomWalk::naive(), &Series::new(day0(), vec![1.0]), 2, 80.0).is_err());
+        assert!(
+            fit_predict(
+                &RandomWalk::naive(),
+                &Series::new(day0(), vec![1.0]),
+                2,
+                80.0
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -114,7 +122,13 @@ mod tests {
             seasonal += sn;
             drift += holdout_mae(&RandomWalk::drift(), &s, 372).0;
         }
-        assert!(naive < seasonal, "naive {naive} vs seasonal naive {seasonal}");
-        assert!(drift < naive, "with a drift, drift {drift} beats naive {naive}");
+        assert!(
+            naive < seasonal,
+            "naive {naive} vs seasonal naive {seasonal}"
+        );
+        assert!(
+            drift < naive,
+            "with a drift, drift {drift} beats naive {naive}"
+        );
     }
 }

@@ -538,6 +538,11 @@ impl StoreWriter<'_> {
             flags: serde_json::to_string(&flags)?,
             priced: serde_json::to_string(&priced)?,
             payments: serde_json::to_string(&cart.payments)?,
+            // History has no shifts or known customers (see docs/demo-data.md).
+            shift_id: None,
+            customer_id: None,
+            points_earned: 0,
+            points_redeemed: 0,
         };
         self.batch.sales.push((sale, records));
         Ok(())
