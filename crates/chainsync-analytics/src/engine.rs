@@ -138,14 +138,24 @@ pub const WANDERING_MAX_SEASONAL: f64 = 0.3;
 /// Backtest windows for a wandering series (see [`is_wandering`]).
 pub const WANDERING_WINDOWS: usize = 6;
 
-/// A series that wanders like a random walk (its level fails the KPSS stationarity test at
-/// 5 %) and has little weekly pattern (strength < [`WANDERING_MAX_SEASONAL`]): prices, macro
-/// figures. For these the weekly models copy noise forward; the candidates are the random
-/// walks and the non-seasonal-capable ETS and ARIMA, judged on more windows
-/// ([`WANDERING_WINDOWS`]) because one month of a random walk is weak evidence.
+/// A series that wanders like a random walk: its level fails the KPSS stationarity test at
+/// 5 %, it has little weekly pattern (strength < [`WANDERING_MAX_SEASONAL`]), and its daily
+/// changes are not anti-correlated (lag-1 autocorrelation of the differences > −0.2; noise
+/// around a moving level — a Poisson seller with a yearly cycle — differences to ≈ −0.5):
+/// prices, macro figures. For these the weekly models copy noise forward; the candidates are
+/// the random walks and ETS and ARIMA, judged on more windows ([`WANDERING_WINDOWS`]) because
+/// one month of a random walk is weak evidence.
 pub fn is_wandering(y: &[f64]) -> bool {
     use crate::models::arima::{KPSS_CRITICAL, kpss_statistic, seasonal_strength};
-    y.len() >= 8 * 7
+    if y.len() < 8 * 7 {
+        return false;
+    }
+    let d: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
+    let m = crate::stats::mean(&d);
+    let var: f64 = d.iter().map(|v| (v - m) * (v - m)).sum();
+    let lag1: f64 = d.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum();
+    let autocorrelation = if var > 0.0 { lag1 / var } else { -1.0 };
+    autocorrelation > -0.2
         && seasonal_strength(y) < WANDERING_MAX_SEASONAL
         && kpss_statistic(y) > KPSS_CRITICAL
 }
@@ -740,6 +750,17 @@ mod tests {
         assert!(is_wandering(&walk));
         assert!(!is_wandering(&weekly_pattern(600, 3.0, 1).y));
         assert!(!is_wandering(&walk[..30]), "too short to judge");
+        // Noise around a slowly moving level is not a random walk, though KPSS rejects it.
+        let cycle: Vec<f64> = (0..600)
+            .map(|t| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let noise = ((x >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 10.0;
+                20.0 + 8.0 * (t as f64 * std::f64::consts::TAU / 365.0).sin() + noise
+            })
+            .collect();
+        assert!(!is_wandering(&cycle));
         assert_eq!(
             candidates_for(DemandClass::Smooth, true),
             &[
