@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod checkout;
 mod forecast;
+mod search;
 
 /// ChainSync benchmarks.
 #[derive(Debug, Parser)]
@@ -20,11 +21,14 @@ enum Command {
     Forecast(forecast::Args),
     /// Drive the sale API of a running server with concurrent terminals; sales/s and latency.
     Checkout(checkout::Args),
+    /// Seed a large catalog and time product search over HTTP (p50/p95/p99 per kind of query).
+    Search(search::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
+        Command::Search(args) => search::run(&args),
     }
 }

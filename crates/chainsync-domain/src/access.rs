@@ -82,6 +82,12 @@ impl Principal {
         self.is_org_admin || self.role_in(store) == Some(Role::Manager)
     }
 
+    /// Reads the store's reports (sales, margins, stock value, staff figures): admins and the
+    /// store's managers. Cashiers see what they sell, not what the store earns.
+    pub fn can_view_reports(&self, store: StoreId) -> bool {
+        self.can_manage_store(store)
+    }
+
     /// Is an admin or manages at least one store: may open the staff screens at all.
     pub fn is_staff_manager(&self) -> bool {
         self.is_org_admin || self.managed_stores().next().is_some()
@@ -183,6 +189,7 @@ mod tests {
         ));
         assert!(cashier.can_view_store(store));
         assert!(!cashier.can_manage_store(store));
+        assert!(!cashier.can_view_reports(store));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - [`error`]: the validation error every layer maps to a field-naming 422.
 //! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
 //! - [`stock`]: the stock ledger rules (movement kinds, costing, counts, reorder alerts).
+//! - [`reports`]: report periods in a store's calendar, ISO weeks, margins and averages.
 //! - [`returns`]: what a sale line can still refund; refund tender rules.
 //! - [`loyalty`]: earning, redeeming and reversing points.
 //! - [`shift`]: the Z report (expected vs counted cash).
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod loyalty;
 pub mod money;
 pub mod pricing;
+pub mod reports;
 pub mod returns;
 pub mod shift;
 pub mod stock;

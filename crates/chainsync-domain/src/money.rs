@@ -103,6 +103,47 @@ pub struct Money {
     pub currency: Currency,
 }
 
+/// Parses an amount written in major units (`12.34`, `-0.5`, `1234`) into minor units with
+/// `exponent` decimals. At most `exponent` decimals; no thousands separators, no signs other
+/// than a leading `-`, no exponents: what a spreadsheet exports as a plain number.
+pub fn parse_major(text: &str, exponent: u8) -> Result<i64, ValidationError> {
+    let bad = || {
+        ValidationError::new(
+            "invalid_amount",
+            format!("'{text}' is not an amount with at most {exponent} decimals (like 12.34)"),
+        )
+    };
+    let t = text.trim();
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || !plain(whole)
+        || !plain(fraction)
+        || fraction.len() > usize::from(exponent)
+        || (digits.contains('.') && fraction.is_empty())
+        || whole.len() > 15
+    {
+        return Err(bad());
+    }
+    let scale = 10_i64.pow(u32::from(exponent));
+    let padded = format!("{fraction:0<width$}", width = usize::from(exponent));
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let fraction: i64 = if padded.is_empty() {
+        0
+    } else {
+        padded.parse().map_err(|_| bad())?
+    };
+    let value = whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(bad)?;
+    Ok(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +163,33 @@ mod tests {
     fn exponent_follows_the_currency() {
         assert_eq!(Currency::parse("JPY").unwrap().exponent(), 0);
         assert_eq!(Currency::EUR.exponent(), 2);
+    }
+
+    #[test]
+    fn major_units_parse_exactly() {
+        assert_eq!(parse_major("12.34", 2).unwrap(), 1234);
+        assert_eq!(parse_major("2.5", 2).unwrap(), 250);
+        assert_eq!(parse_major("7", 2).unwrap(), 700);
+        assert_eq!(parse_major("-0.05", 2).unwrap(), -5);
+        assert_eq!(parse_major("1234", 0).unwrap(), 1234);
+        for bad in [
+            "",
+            "1.234",
+            "1,50",
+            "1e3",
+            "12.",
+            ".5",
+            "+1",
+            "abc",
+            "1 000",
+            "99999999999999999",
+        ] {
+            assert_eq!(
+                parse_major(bad, 2).unwrap_err().code,
+                "invalid_amount",
+                "{bad}"
+            );
+        }
+        assert!(parse_major("1.5", 0).is_err());
     }
 }

@@ -58,6 +58,8 @@ pub enum Command {
     Migrate(DbArgs),
     /// Create the demo chain (5 stores, an admin, managers, cashiers); does nothing if it exists.
     SeedDemo(SeedArgs),
+    /// Import a CSV file of products, stock counts or sales history (see docs/imports.md).
+    Import(crate::imports::cli::ImportArgs),
     /// Forecast daily demand from a history CSV (see docs/ai-models.md).
     Forecast(chainsync_analytics_cli::ForecastArgs),
 }
@@ -249,6 +251,14 @@ async fn run(
                 );
             }
             Ok(())
+        }
+        Command::Import(args) => {
+            let db = open(&args.db, &file).await?;
+            if crate::imports::cli::run(&db, &args).await? {
+                Ok(())
+            } else {
+                anyhow::bail!("the file has errors; nothing was written")
+            }
         }
         Command::Forecast(args) => {
             tokio::task::spawn_blocking(move || chainsync_analytics_cli::run(args)).await?

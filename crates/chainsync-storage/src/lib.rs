@@ -3,7 +3,7 @@
 //!
 //! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`],
 //! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`], [`sales`], [`returns`], [`shifts`],
-//! [`customers`], [`transfers`], [`purchase_orders`]) holds the
+//! [`customers`], [`transfers`], [`purchase_orders`], [`reports`], [`imports`]) holds the
 //! queries, as free functions taking a connection so callers can compose them inside one
 //! transaction (a change, its audit row and its domain events commit together). Each backend owns its dialect's migrations (`migrations/sqlite`,
 //! `migrations/postgres`); the queries themselves are written once in the SQL both accept.
@@ -20,9 +20,11 @@ pub mod customers;
 mod db;
 mod error;
 pub mod events;
+pub mod imports;
 pub mod orgs;
 pub mod promotions;
 pub mod purchase_orders;
+pub mod reports;
 pub mod returns;
 pub mod sales;
 pub mod shifts;

@@ -7,6 +7,8 @@
 //! 5. One module per resource, each exposing `router()`: [`auth`], [`stores`], [`users`],
 //!    [`audit`], [`catalog`] (products, categories, suppliers, store prices), [`terminals`],
 //!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
+//!    [`reports`] (KPIs, products, categories, P&L, stock value, staff, store comparison),
+//!    [`imports`] (CSV files of products, stock counts, sales history),
 //!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
 //!    two cannot drift.
@@ -23,10 +25,12 @@ pub mod common;
 pub mod customers;
 pub mod error;
 pub mod extract;
+pub mod imports;
 pub mod openapi;
 pub mod ops;
 pub mod purchase_orders;
 pub mod receipt;
+pub mod reports;
 pub mod returns;
 pub mod sales;
 pub mod session;
@@ -67,6 +71,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(terminals::router())
         .merge(stock::router())
         .merge(sales::router())
+        .merge(reports::router())
+        .merge(imports::router())
         .merge(customers::router())
         .merge(shifts::router())
         .merge(returns::router())

@@ -25,6 +25,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "terminals", description = "Point-of-sale terminals of a store"),
         (name = "stock", description = "Stock levels, the stock ledger, adjustments, receipts and counts"),
         (name = "sales", description = "Sales (idempotent terminal mutations) and receipts"),
+        (name = "reports", description = "KPIs, top products, categories, profit and loss, stock value, staff, store comparison (JSON or CSV)"),
+        (name = "imports", description = "CSV imports of products, stock counts and sales history (dry run, per-row errors, all or nothing)"),
         (name = "ops", description = "Health and metrics"),
     )
 )]

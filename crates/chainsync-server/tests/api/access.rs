@@ -855,6 +855,70 @@ fn table() -> Vec<Row> {
             body: none,
             expect: [401, 403, 403, 404, 204],
         },
+        // Reports: admins and the store's managers; cashiers may not.
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/reports/kpis",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/reports/top-products",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/reports/categories",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/reports/profit-and-loss",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/reports/stock-valuation",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/reports/staff",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/reports/store-comparison",
+            par: false,
+            body: none,
+            // The other organisation's admin compares their own (no) stores.
+            expect: [401, 403, 200, 200, 200],
+        },
+        // Imports: products and sales history are admins' (the other organisation imports into
+        // its own catalog); stock counts also the store's managers.
+        Row {
+            method: M::POST,
+            path: "/api/imports",
+            par: false,
+            body: |ids| {
+                Some(
+                    json!({ "kind": "products", "csv": format!("sku,name,price,tax_class\n{},Imported,1.00,standard\n", ids.unique) }),
+                )
+            },
+            expect: [401, 403, 403, 200, 200],
+        },
     ]
 }
 

@@ -10,7 +10,7 @@ use super::HistoryOptions;
 use super::anomalies::{self, AnomalyKind};
 use super::simulate::{Basket, Item, Plan, Shop, Simulator, Tender};
 use crate::demo::catalog::SeededProduct;
-use crate::retail::sales::context;
+use crate::retail::sales::{context, load_pricing_inputs};
 use chainsync_domain::ids::{MovementId, OrgId, ProductId, UserId};
 use chainsync_domain::pricing::{
     Cart, CartLine, Payment, PricingContext, Promotion, PromotionRule, PromotionScope, SaleUnit,
@@ -213,7 +213,9 @@ pub async fn write_history(
     // the two overlap on two cores. Batches go through a bounded channel, so memory stays flat.
     let mut contexts = Vec::with_capacity(input.stores.len());
     for store in input.stores {
-        contexts.push(context(tx, store, Utc::now()).await.map_err(api)?);
+        // The promotions (the lines do not matter: history prices from the catalog it has).
+        let inputs = load_pricing_inputs(tx, store, &[]).await.map_err(api)?;
+        contexts.push(context(store, &inputs, Utc::now()).map_err(api)?);
     }
     let job = Producer {
         sim,
