@@ -38,9 +38,12 @@ import pandas as pd
 HORIZON = 28
 REPO = Path(__file__).resolve().parents[2]
 
-# The product command, built from this checkout. To score an installed binary instead:
-#   CHAINSYNC_FORECAST = ["chainsync", "forecast"]
-CHAINSYNC_FORECAST = ["cargo", "run", "--release", "-q", "-p", "chainsync-server", "--bin", "chainsync", "--", "forecast"]
+# The product command, built from this checkout; CHAINSYNC_BIN=/path/to/chainsync scores that
+# binary instead (a frozen build, or an installed one).
+CHAINSYNC_FORECAST = (
+    [os.environ["CHAINSYNC_BIN"], "forecast"] if os.environ.get("CHAINSYNC_BIN")
+    else ["cargo", "run", "--release", "-q", "-p", "chainsync-server", "--bin", "chainsync", "--", "forecast"]
+)
 
 
 def dataset_csv(name: str) -> Path:

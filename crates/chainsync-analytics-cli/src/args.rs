@@ -104,6 +104,10 @@ pub enum ModelChoice {
     Tsb,
     /// One ridge model on lag and calendar features across all series.
     Global,
+    /// Random walk: the last value (prices, series with no weekly pattern).
+    Naive,
+    /// Random walk with drift: the last value plus the average daily change.
+    Drift,
 }
 
 impl ModelChoice {
@@ -120,6 +124,8 @@ impl ModelChoice {
             ModelChoice::Sba => ModelName::Sba,
             ModelChoice::Tsb => ModelName::Tsb,
             ModelChoice::Global => ModelName::Global,
+            ModelChoice::Naive => ModelName::Naive,
+            ModelChoice::Drift => ModelName::Drift,
         })
     }
 }

@@ -133,6 +133,43 @@ pub struct PanelOutcome {
     pub timings: Timings,
 }
 
+/// Weekly seasonal strength below which a series counts as having no weekly pattern.
+pub const WANDERING_MAX_SEASONAL: f64 = 0.3;
+/// Backtest windows for a wandering series (see [`is_wandering`]).
+pub const WANDERING_WINDOWS: usize = 6;
+
+/// A series that wanders like a random walk: its level fails the KPSS stationarity test at
+/// 5 %, it has little weekly pattern (strength < [`WANDERING_MAX_SEASONAL`]), and its daily
+/// changes are not anti-correlated (lag-1 autocorrelation of the differences > −0.2; noise
+/// around a moving level — a Poisson seller with a yearly cycle — differences to ≈ −0.5):
+/// prices, macro figures. For these the weekly models copy noise forward; the candidates are
+/// the random walks and ETS and ARIMA, judged on more windows ([`WANDERING_WINDOWS`]) because
+/// one month of a random walk is weak evidence.
+pub fn is_wandering(y: &[f64]) -> bool {
+    use crate::models::arima::{KPSS_CRITICAL, kpss_statistic, seasonal_strength};
+    if y.len() < 8 * 7 {
+        return false;
+    }
+    let d: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
+    let m = crate::stats::mean(&d);
+    let var: f64 = d.iter().map(|v| (v - m) * (v - m)).sum();
+    let lag1: f64 = d.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum();
+    let autocorrelation = if var > 0.0 { lag1 / var } else { -1.0 };
+    autocorrelation > -0.2
+        && seasonal_strength(y) < WANDERING_MAX_SEASONAL
+        && kpss_statistic(y) > KPSS_CRITICAL
+}
+
+/// Candidate models for a series of demand class `class`; `wandering` from [`is_wandering`].
+pub fn candidates_for(class: DemandClass, wandering: bool) -> &'static [ModelName] {
+    use ModelName::*;
+    if wandering && !class.is_sporadic() && class != DemandClass::Zero {
+        &[Naive, Drift, Ets, Arima]
+    } else {
+        candidates(class)
+    }
+}
+
 /// Candidate models for a demand class.
 pub fn candidates(class: DemandClass) -> &'static [ModelName] {
     use ModelName::*;
@@ -209,6 +246,7 @@ fn backtest_scores(
     globals: &Globals,
     horizon: usize,
     windows: usize,
+    kept_paths: usize,
 ) -> Backtest {
     let cuts = window_cuts(series.len(), horizon, windows);
     let mut out = Backtest::default();
@@ -238,6 +276,8 @@ fn backtest_scores(
         }
         if complete && let Some(score) = errors.score(&series.y[..earliest]) {
             out.scores.push((name, score));
+            // Later stages (reconciliation) read the same windows for every series.
+            paths.truncate(kept_paths);
             out.paths.insert(name, paths);
         }
     }
@@ -395,13 +435,22 @@ pub fn run_panel(
         .map(|(p, class)| {
             let s = match method {
                 Method::Single(_) => Backtest::default(),
-                Method::Ensemble => backtest_scores(
-                    &p.series,
-                    candidates(*class),
-                    &globals,
-                    cfg.horizon,
-                    cfg.windows,
-                ),
+                Method::Ensemble => {
+                    let wandering = is_wandering(&p.series.y);
+                    let windows = if wandering {
+                        cfg.windows.max(WANDERING_WINDOWS)
+                    } else {
+                        cfg.windows
+                    };
+                    backtest_scores(
+                        &p.series,
+                        candidates_for(*class, wandering),
+                        &globals,
+                        cfg.horizon,
+                        windows,
+                        cfg.windows,
+                    )
+                }
             };
             tick();
             s
@@ -488,7 +537,14 @@ fn forecast_total(
     cfg: &EngineConfig,
 ) -> Result<(Forecast, Vec<Vec<f64>>), ForecastError> {
     let globals = Globals::default();
-    let bt = backtest_scores(total, &TOTAL_CANDIDATES, &globals, cfg.horizon, cfg.windows);
+    let bt = backtest_scores(
+        total,
+        &TOTAL_CANDIDATES,
+        &globals,
+        cfg.horizon,
+        cfg.windows,
+        cfg.windows,
+    );
     let weights = inverse_error_weights(&bt.scores, cfg.top_k);
     let (forecast, used) = final_forecast(total, &weights, None, cfg)?;
     Ok((forecast, bt.ensemble_paths(&used)))
@@ -674,6 +730,50 @@ mod tests {
             );
             assert!((o.weights.iter().map(|w| w.weight).sum::<f64>() - 1.0).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn random_walks_without_a_weekly_pattern_are_wandering_and_weekly_series_are_not() {
+        use crate::models::testdata::weekly_pattern;
+        let mut level = 500.0;
+        let mut x: u64 = 7;
+        let walk: Vec<f64> = (0..600)
+            .map(|_| {
+                // A small LCG: uniform steps in [-5, 5).
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                level += ((x >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 10.0;
+                level
+            })
+            .collect();
+        assert!(is_wandering(&walk));
+        assert!(!is_wandering(&weekly_pattern(600, 3.0, 1).y));
+        assert!(!is_wandering(&walk[..30]), "too short to judge");
+        // Noise around a slowly moving level is not a random walk, though KPSS rejects it.
+        let cycle: Vec<f64> = (0..600)
+            .map(|t| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let noise = ((x >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 10.0;
+                20.0 + 8.0 * (t as f64 * std::f64::consts::TAU / 365.0).sin() + noise
+            })
+            .collect();
+        assert!(!is_wandering(&cycle));
+        assert_eq!(
+            candidates_for(DemandClass::Smooth, true),
+            &[
+                ModelName::Naive,
+                ModelName::Drift,
+                ModelName::Ets,
+                ModelName::Arima
+            ]
+        );
+        assert_eq!(
+            candidates_for(DemandClass::Intermittent, true),
+            candidates(DemandClass::Intermittent)
+        );
     }
 
     #[test]

@@ -138,6 +138,14 @@ pub struct DemoArgs {
     /// with stock and terminals) [default: full].
     #[arg(long, env = "CHAINSYNC_DEMO_SCALE", value_enum)]
     pub demo_scale: Option<demo::DemoScale>,
+    /// Days of sales history per store, ending yesterday (UTC) [default: 365 at full scale,
+    /// 0 otherwise]. 0 seeds no history.
+    #[arg(long, env = "CHAINSYNC_DEMO_HISTORY_DAYS", value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=1096))]
+    pub demo_history_days: Option<u32>,
+    /// The last day of the sales history, YYYY-MM-DD [default: yesterday, UTC]. Fix it to
+    /// reproduce a history exactly.
+    #[arg(long, env = "CHAINSYNC_DEMO_HISTORY_END", value_name = "DATE")]
+    pub demo_history_end: Option<chrono::NaiveDate>,
 }
 
 fn demo_scale(args: &DemoArgs, file: &FileConfig) -> demo::DemoScale {
@@ -146,12 +154,31 @@ fn demo_scale(args: &DemoArgs, file: &FileConfig) -> demo::DemoScale {
         .unwrap_or(demo::DemoScale::Full)
 }
 
+/// The history to seed: `--demo-history-days` (or the file's), else a year at full scale.
+fn demo_history(args: &DemoArgs, file: &FileConfig) -> Option<demo::HistoryOptions> {
+    let scale = demo_scale(args, file);
+    let days = args.demo_history_days.or(file.demo_history_days).unwrap_or(
+        if scale == demo::DemoScale::Full {
+            365
+        } else {
+            0
+        },
+    );
+    let end = args
+        .demo_history_end
+        .unwrap_or_else(|| (chrono::Utc::now() - chrono::Duration::days(1)).date_naive());
+    (days > 0 && scale != demo::DemoScale::Staff).then_some(demo::HistoryOptions { days, end })
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct SeedArgs {
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
     pub demo: DemoArgs,
+    /// Write the anomalies planted in the history (date, store, product, kind) to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub anomalies_out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -237,14 +264,22 @@ async fn run(
         Command::SeedDemo(args) => {
             let db = open(&args.db, &file).await?;
             let (seed, password) = demo_settings(&args.demo, &file)?;
-            let summary = demo::seed(
-                &db,
-                seed,
-                password.expose_secret(),
-                demo_scale(&args.demo, &file),
-            )
-            .await?;
+            let summary = seed_demo(&db, &args.demo, &file, seed, &password).await?;
             print_demo(&summary, password.expose_secret());
+            if let Some(path) = &args.anomalies_out {
+                let Some(history) = &summary.history else {
+                    anyhow::bail!(
+                        "--anomalies-out: no history was seeded now (the demo chain existed, or --demo-history-days is 0), nothing written"
+                    );
+                };
+                std::fs::write(path, demo::history::anomalies_csv(&history.planted))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!(
+                    "Wrote {} planted anomalies to {}",
+                    history.planted.len(),
+                    path.display()
+                );
+            }
             Ok(())
         }
         Command::Import(args) => {
@@ -283,6 +318,36 @@ fn demo_settings(args: &DemoArgs, file: &FileConfig) -> anyhow::Result<(u64, Sec
     Ok((seed, password))
 }
 
+/// Seeds the demo chain as the arguments say, telling the user when history takes a while.
+async fn seed_demo(
+    db: &chainsync_storage::Db,
+    args: &DemoArgs,
+    file: &FileConfig,
+    seed: u64,
+    password: &SecretString,
+) -> anyhow::Result<demo::DemoSummary> {
+    let history = demo_history(args, file);
+    let exists = chainsync_storage::orgs::find_demo(&mut *db.conn().await?)
+        .await?
+        .is_some();
+    if let Some(h) = history.filter(|_| !exists) {
+        eprintln!(
+            "Seeding the demo chain with {} days of sales history ({} to {}); this takes a little while...",
+            h.days,
+            h.start(),
+            h.end
+        );
+    }
+    demo::seed_with_history(
+        db,
+        seed,
+        password.expose_secret(),
+        demo_scale(args, file),
+        history,
+    )
+    .await
+}
+
 fn print_demo(summary: &demo::DemoSummary, password: &str) {
     let verb = if summary.created { "Created" } else { "Found" };
     let products = if summary.products > 0 {
@@ -291,6 +356,18 @@ fn print_demo(summary: &demo::DemoSummary, password: &str) {
         String::new()
     };
     println!("{verb} the demo chain{products}. Every demo account's password is: {password}");
+    if let Some(h) = &summary.history {
+        println!(
+            "Sales history {} to {}: {} sales ({} lines), {} stock movements, {} promotions, {} planted anomalies.",
+            h.start.map(|d| d.to_string()).unwrap_or_default(),
+            h.end.map(|d| d.to_string()).unwrap_or_default(),
+            h.sales,
+            h.lines,
+            h.movements,
+            h.promotions,
+            h.planted.len()
+        );
+    }
     for (email, what) in &summary.logins {
         println!("  {email:<28} {what}");
     }
@@ -314,13 +391,7 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let empty = chainsync_storage::orgs::count(&mut *db.conn().await?).await? == 0;
     if empty && is_sqlite && !no_demo {
         let (seed, password) = demo_settings(&args.demo, file)?;
-        let summary = demo::seed(
-            &db,
-            seed,
-            password.expose_secret(),
-            demo_scale(&args.demo, file),
-        )
-        .await?;
+        let summary = seed_demo(&db, &args.demo, file, seed, &password).await?;
         print_demo(&summary, password.expose_secret());
     } else if empty {
         println!(

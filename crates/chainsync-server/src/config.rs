@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub demo_password: Option<SecretString>,
     pub seed: Option<u64>,
     pub demo_scale: Option<crate::demo::DemoScale>,
+    /// Days of demo sales history (see `--demo-history-days`).
+    pub demo_history_days: Option<u32>,
     pub log_format: Option<LogFormat>,
     pub log_level: Option<String>,
     pub trust_forwarded_for: Option<bool>,

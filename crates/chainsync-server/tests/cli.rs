@@ -207,11 +207,14 @@ fn flags_beat_environment_which_beats_the_config_file() {
 #[test]
 fn serve_seeds_an_empty_sqlite_database_and_prints_the_logins() {
     let dir = tempfile::tempdir().unwrap();
+    // Without sales history: a debug build would spend most of the test writing a year of sales.
     let (mut child, url, printed) = serve(&[
         "--data-dir",
         dir.path().to_str().unwrap(),
         "--addr",
         "127.0.0.1:0",
+        "--demo-history-days",
+        "0",
     ]);
     let _ = child.kill();
     let _ = child.wait();
@@ -228,7 +231,8 @@ fn serve_seeds_an_empty_sqlite_database_and_prints_the_logins() {
 fn serve_beyond_loopback_with_demo_accounts_warns_loudly() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let (seed, text) = run(chainsync().args(["seed-demo", "--data-dir", data]));
+    let (seed, text) =
+        run(chainsync().args(["seed-demo", "--data-dir", data, "--demo-history-days", "0"]));
     assert!(seed.status.success(), "{text}");
     let mut child = chainsync()
         .args(["serve", "--data-dir", data, "--addr", "0.0.0.0:0"])
@@ -248,6 +252,49 @@ fn serve_beyond_loopback_with_demo_accounts_warns_loudly() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(seen.contains("WARNING: demo accounts"), "{seen}");
+}
+
+#[test]
+fn seed_demo_writes_history_and_lists_the_planted_anomalies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = dir.path().join("anomalies.csv");
+    let seed = || {
+        run(chainsync().args([
+            "seed-demo",
+            "--data-dir",
+            data,
+            "--demo-scale",
+            "small",
+            "--demo-history-days",
+            "14",
+            "--demo-history-end",
+            "2026-11-25",
+            "--anomalies-out",
+            out.to_str().unwrap(),
+        ]))
+    };
+    let (first, text) = seed();
+    assert!(first.status.success(), "{text}");
+    assert!(
+        text.contains("Sales history 2026-11-12 to 2026-11-25:"),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("date,store,product_id,sku,kind"));
+    assert!(
+        lines.any(|l| l.starts_with("2026-11-15,PAR,") && l.ends_with(",BAK00BA,spike")),
+        "{csv}"
+    );
+
+    // Seeding again finds the chain: nothing new, and no anomalies to list.
+    let (second, text) = seed();
+    assert!(!second.status.success(), "{text}");
+    assert!(
+        text.contains("Found the demo chain") && text.contains("no history was seeded now"),
+        "{text}"
+    );
 }
 
 #[test]

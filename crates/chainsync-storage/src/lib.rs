@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod catalog;
 pub mod customers;
 mod db;

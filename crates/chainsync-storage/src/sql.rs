@@ -14,6 +14,8 @@ use sqlx::{Any, AssertSqlSafe};
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
+    /// Text or SQL `NULL`.
+    NullableText(Option<String>),
 }
 
 /// SQL text with its arguments, numbered as they are pushed.
@@ -61,6 +63,7 @@ impl Sql {
             query = match arg {
                 Arg::Text(s) => query.bind(s),
                 Arg::Int(i) => query.bind(i),
+                Arg::NullableText(s) => query.bind(s),
             };
         }
         query

@@ -203,7 +203,7 @@ pub fn kpss_statistic(y: &[f64]) -> f64 {
 }
 
 /// 5% critical value of the KPSS level test.
-const KPSS_CRITICAL: f64 = 0.463;
+pub const KPSS_CRITICAL: f64 = 0.463;
 
 struct Spec {
     p: usize,

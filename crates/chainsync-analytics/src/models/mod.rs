@@ -9,6 +9,7 @@
 //! | `prophet` | piecewise-linear trend, Fourier seasonalities, regressors, ridge | [`prophet`] |
 //! | `croston`, `sba`, `tsb` | intermittent demand | [`intermittent`] |
 //! | `global` | one ridge model on lag + calendar features across all series | [`global`] |
+//! | `naive`, `drift` | random walk (last value), random walk with drift | [`random_walk`] |
 
 pub mod arima;
 pub mod ets;
@@ -17,6 +18,7 @@ pub mod intermittent;
 pub mod linear;
 pub mod naive;
 pub mod prophet;
+pub mod random_walk;
 
 #[cfg(test)]
 pub(crate) mod testdata;
@@ -47,11 +49,15 @@ pub enum ModelName {
     Tsb,
     /// Global ridge model over all series.
     Global,
+    /// Random walk: the last value.
+    Naive,
+    /// Random walk with drift.
+    Drift,
 }
 
 impl ModelName {
     /// Every model, in report order.
-    pub const ALL: [ModelName; 9] = [
+    pub const ALL: [ModelName; 11] = [
         ModelName::SeasonalNaive,
         ModelName::Linear,
         ModelName::Ets,
@@ -61,6 +67,8 @@ impl ModelName {
         ModelName::Sba,
         ModelName::Tsb,
         ModelName::Global,
+        ModelName::Naive,
+        ModelName::Drift,
     ];
 
     /// Name used on the command line.
@@ -75,6 +83,8 @@ impl ModelName {
             ModelName::Sba => "sba",
             ModelName::Tsb => "tsb",
             ModelName::Global => "global",
+            ModelName::Naive => "naive",
+            ModelName::Drift => "drift",
         }
     }
 
@@ -95,6 +105,8 @@ impl ModelName {
             ModelName::Croston => Box::new(intermittent::Intermittent::croston()),
             ModelName::Sba => Box::new(intermittent::Intermittent::sba()),
             ModelName::Tsb => Box::new(intermittent::Intermittent::tsb()),
+            ModelName::Naive => Box::new(random_walk::RandomWalk::naive()),
+            ModelName::Drift => Box::new(random_walk::RandomWalk::drift()),
             ModelName::Global => return None,
         })
     }

@@ -247,7 +247,34 @@ fn ean13(rng: &mut ChaCha8Rng) -> String {
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
-/// Creates the catalog, terminals and opening stock of the demo organisation.
+/// A sellable product with where it sits in the catalog (what the history simulator needs).
+#[derive(Debug, Clone)]
+pub struct SeededProduct {
+    pub record: ProductRecord,
+    pub category: &'static str,
+    /// The item's name without brand or size.
+    pub item: &'static str,
+    /// Position of the item in its category (0 sells best).
+    pub item_rank: usize,
+    /// Position of the brand (0 leads).
+    pub brand_rank: usize,
+    pub size: Option<&'static str>,
+}
+
+/// What [`seed_catalog`] created.
+#[derive(Debug, Default)]
+pub struct SeededCatalog {
+    pub products: Vec<SeededProduct>,
+    /// The two tills of each store, in store order.
+    pub tills: Vec<[terminals::TerminalRecord; 2]>,
+    /// Opening stock per store, per product (in `products` order).
+    pub opening: Vec<Vec<i64>>,
+}
+
+/// Creates the catalog, terminals and opening stock of the demo organisation. With
+/// `record_opening` false the opening stock is only returned (with reorder levels set), for
+/// the history to receive it at its first day instead of now.
+#[allow(clippy::too_many_arguments)]
 pub async fn seed_catalog(
     tx: &mut Conn,
     org: OrgId,
@@ -256,9 +283,14 @@ pub async fn seed_catalog(
     rng: &mut ChaCha8Rng,
     ids: &mut IdGen,
     now: i64,
-) -> StorageResult<usize> {
+    record_opening: bool,
+) -> StorageResult<SeededCatalog> {
+    let mut seeded = SeededCatalog {
+        opening: vec![Vec::new(); stores.len()],
+        ..SeededCatalog::default()
+    };
     if scale == DemoScale::Staff {
-        return Ok(0);
+        return Ok(seeded);
     }
     let (items_per_category, brands) = match scale {
         DemoScale::Small => (3, 1),
@@ -281,23 +313,24 @@ pub async fn seed_catalog(
         suppliers.push(s.id);
     }
     for (store, code) in stores {
-        for n in 1..=2 {
-            let terminal = terminals::TerminalRecord {
-                id: TerminalId(ids.next()),
-                org_id: org,
-                store_id: *store,
-                code: format!("{code}-T{n}"),
-                name: format!("Till {n}"),
-                active: true,
-                last_seq: 0,
-                created_at: now,
-                revoked_at: None,
-            };
-            terminals::insert(tx, &terminal).await?;
+        let mut till = |n: u32| terminals::TerminalRecord {
+            id: TerminalId(ids.next()),
+            org_id: org,
+            store_id: *store,
+            code: format!("{code}-T{n}"),
+            name: format!("Till {n}"),
+            active: true,
+            last_seq: 0,
+            created_at: now,
+            revoked_at: None,
+        };
+        let pair = [till(1), till(2)];
+        for terminal in &pair {
+            terminals::insert(tx, terminal).await?;
         }
+        seeded.tills.push(pair);
     }
 
-    let mut count = 0;
     for (c, category) in CATEGORIES.iter().enumerate() {
         let record = CategoryRecord {
             id: CategoryId(ids.next()),
@@ -316,7 +349,7 @@ pub async fn seed_catalog(
             _ => 2,
         }];
         for (i, item) in category.items.iter().take(items_per_category).enumerate() {
-            for brand in category.brands.iter().take(brands) {
+            for (b, brand) in category.brands.iter().take(brands).enumerate() {
                 let price = rng.random_range(category.price.0..=category.price.1) / 10 * 10 + 9;
                 let cost = price * rng.random_range(45..=65) / 100;
                 let sku_base = format!(
@@ -349,6 +382,15 @@ pub async fn seed_catalog(
                     updated_at: now,
                 };
                 let mut sellable = Vec::new();
+                let seeded_product =
+                    |record: ProductRecord, size: Option<&'static str>| SeededProduct {
+                        record,
+                        category: category.name,
+                        item,
+                        item_rank: i,
+                        brand_rank: b,
+                        size,
+                    };
                 write(tx, &base).await?;
                 if category.name == "Clothing" {
                     for size in SIZES {
@@ -365,22 +407,31 @@ pub async fn seed_catalog(
                             ..base.clone()
                         };
                         write(tx, &variant).await?;
-                        sellable.push(variant);
-                        count += 1;
+                        sellable.push(seeded_product(variant, Some(size)));
                     }
                 } else {
-                    sellable.push(base);
-                    count += 1;
+                    sellable.push(seeded_product(base, None));
                 }
-                for product in &sellable {
-                    for (store, _) in stores {
-                        opening_stock(tx, org, *store, product, rng, now).await?;
+                for product in sellable {
+                    for (s, (store, _)) in stores.iter().enumerate() {
+                        let quantity = opening_stock(
+                            tx,
+                            org,
+                            *store,
+                            &product.record,
+                            rng,
+                            now,
+                            record_opening,
+                        )
+                        .await?;
+                        seeded.opening[s].push(quantity);
                     }
+                    seeded.products.push(product);
                 }
             }
         }
     }
-    Ok(count)
+    Ok(seeded)
 }
 
 async fn write(tx: &mut Conn, p: &ProductRecord) -> StorageResult<()> {
@@ -406,7 +457,8 @@ async fn write(tx: &mut Conn, p: &ProductRecord) -> StorageResult<()> {
     .await
 }
 
-/// Opening stock received at the product's cost, and a reorder point at about a fifth of it.
+/// Opening stock received at the product's cost (unless `record` is false), and a reorder
+/// point at about a fifth of it; returns the quantity.
 async fn opening_stock(
     tx: &mut Conn,
     org: OrgId,
@@ -414,13 +466,24 @@ async fn opening_stock(
     p: &ProductRecord,
     rng: &mut ChaCha8Rng,
     now: i64,
-) -> StorageResult<()> {
+    record: bool,
+) -> StorageResult<i64> {
     let weighed = p.unit == "weighed";
     let quantity = if weighed {
         rng.random_range(5..=40) * 1000
     } else {
         rng.random_range(12..=120)
     };
+    let reorder = quantity / 5;
+    let levels = Replenishment {
+        reorder_point: Some(reorder),
+        min_level: Some(reorder),
+        max_level: Some(quantity * 2),
+    };
+    stock::set_levels(tx, org, store, p.id, levels, now).await?;
+    if !record {
+        return Ok(quantity);
+    }
     stock::record_movement(
         tx,
         &NewMovement {
@@ -438,18 +501,5 @@ async fn opening_stock(
         },
     )
     .await?;
-    let reorder = quantity / 5;
-    stock::set_levels(
-        tx,
-        org,
-        store,
-        p.id,
-        Replenishment {
-            reorder_point: Some(reorder),
-            min_level: Some(reorder),
-            max_level: Some(quantity * 2),
-        },
-        now,
-    )
-    .await
+    Ok(quantity)
 }

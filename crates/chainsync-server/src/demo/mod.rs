@@ -1,14 +1,17 @@
 //! The demo chain: one organisation with five stores in five European cities, an admin, a
 //! manager per store and two cashiers per store; at `small` and `full` scale also a catalog,
-//! terminals and opening stock ([`catalog`]).
+//! terminals and opening stock ([`catalog`]), and on request days of sales history
+//! ([`history`]: sales, deliveries, promotions, stockouts and planted anomalies).
 //!
 //! Deterministic: the same seed gives the same ids, names and emails. Idempotent: when the
 //! demo organisation exists nothing is written and its logins are returned again. Every demo
 //! account shares one password (`chainsync-demo` unless told otherwise), hashed once.
 
 mod catalog;
+pub mod history;
 
-pub use catalog::DemoScale;
+pub use catalog::{DemoScale, SeededProduct};
+pub use history::{HistoryOptions, HistorySummary};
 
 use crate::security::passwords;
 use chainsync_domain::access::Role;
@@ -33,6 +36,8 @@ pub struct DemoSummary {
     pub products: usize,
     /// `(email, role description)` of every demo login.
     pub logins: Vec<(String, String)>,
+    /// The sales history written, when asked for and created.
+    pub history: Option<HistorySummary>,
 }
 
 struct City {
@@ -124,12 +129,24 @@ impl IdGen {
     }
 }
 
-/// Seeds the demo chain unless it exists.
+/// Seeds the demo chain unless it exists, without sales history.
 pub async fn seed(
     db: &Db,
     seed: u64,
     password: &str,
     scale: DemoScale,
+) -> anyhow::Result<DemoSummary> {
+    seed_with_history(db, seed, password, scale, None).await
+}
+
+/// Seeds the demo chain unless it exists, with `history` days of sales when given (and the
+/// scale has products). Everything commits in one transaction: a chain found later is whole.
+pub async fn seed_with_history(
+    db: &Db,
+    seed: u64,
+    password: &str,
+    scale: DemoScale,
+    history: Option<HistoryOptions>,
 ) -> anyhow::Result<DemoSummary> {
     if let Some(org) = orgs::find_demo(&mut *db.conn().await?).await? {
         return Ok(DemoSummary {
@@ -137,8 +154,10 @@ pub async fn seed(
             org_id: org.id,
             products: 0,
             logins: existing_logins(db, org.id).await?,
+            history: None,
         });
     }
+    let history = history.filter(|h| h.days > 0 && scale != DemoScale::Staff);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // 2025-01-01T00:00:00Z: demo ids sort before anything created later.
     let mut ids = IdGen {
@@ -184,6 +203,8 @@ pub async fn seed(
 
     let mut tx = db.begin_write().await?;
     let mut store_codes = Vec::new();
+    let mut store_records = Vec::new();
+    let mut cashiers = Vec::new();
     orgs::insert(&mut tx, &org).await?;
     let mut logins = vec![(
         DEMO_ADMIN_EMAIL.to_owned(),
@@ -224,6 +245,7 @@ pub async fn seed(
         };
         stores::insert(&mut tx, &store).await?;
         store_codes.push((store.id, store.code.clone()));
+        let mut store_cashiers = Vec::new();
         let code = city.code.to_ascii_lowercase();
         let staff = [
             (format!("manager.{code}@demo.local"), Role::Manager),
@@ -237,10 +259,15 @@ pub async fn seed(
             let record = user(ids.next(), email.clone(), name, false);
             users::insert(&mut tx, &record).await?;
             users::set_membership(&mut tx, record.id, store.id, role, now).await?;
+            if role == Role::Cashier {
+                store_cashiers.push(record.id);
+            }
             logins.push((email, format!("{} at {}", role.as_str(), city.name)));
         }
+        cashiers.push([store_cashiers[0], store_cashiers[1]]);
+        store_records.push(store);
     }
-    let products = catalog::seed_catalog(
+    let catalog = catalog::seed_catalog(
         &mut tx,
         org.id,
         &store_codes,
@@ -248,14 +275,35 @@ pub async fn seed(
         &mut rng,
         &mut ids,
         now,
+        history.is_none(),
     )
     .await?;
+    let history = match history {
+        Some(options) => Some(
+            history::write_history(
+                &mut tx,
+                &history::HistoryInput {
+                    seed,
+                    options,
+                    org: org.id,
+                    stores: &store_records,
+                    tills: &catalog.tills,
+                    cashiers: &cashiers,
+                    products: &catalog.products,
+                    opening: &catalog.opening,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
     tx.commit().await?;
     Ok(DemoSummary {
         created: true,
         org_id: org.id,
-        products,
+        products: catalog.products.len(),
         logins,
+        history,
     })
 }
 

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod demo;
+mod demo_history;
 mod imports;
 mod promotions;
 mod realtime;
