@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod checkout;
 mod forecast;
+mod reports;
 
 /// ChainSync benchmarks.
 #[derive(Debug, Parser)]
@@ -20,11 +21,14 @@ enum Command {
     Forecast(forecast::Args),
     /// Drive the sale API of a running server with concurrent terminals; sales/s and latency.
     Checkout(checkout::Args),
+    /// Time every report of a store over HTTP, or write a year of sales history to import.
+    Reports(reports::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
+        Command::Reports(args) => reports::run(&args),
     }
 }
