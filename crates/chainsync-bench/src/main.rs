@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod checkout;
 mod forecast;
 mod reports;
+mod search;
 
 /// ChainSync benchmarks.
 #[derive(Debug, Parser)]
@@ -23,6 +24,8 @@ enum Command {
     Checkout(checkout::Args),
     /// Time every report of a store over HTTP, or write a year of sales history to import.
     Reports(reports::Args),
+    /// Seed a large catalog and time product search over HTTP (p50/p95/p99 per kind of query).
+    Search(search::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +33,6 @@ fn main() -> anyhow::Result<()> {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
         Command::Reports(args) => reports::run(&args),
+        Command::Search(args) => search::run(&args),
     }
 }

@@ -612,3 +612,50 @@ pub async fn price_history(
         .collect::<StorageResult<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit, |c| c.id.to_string()))
 }
+
+/// The organisation's products with these ids, in one query, without barcodes (pricing and
+/// sales need the product, not its codes). Unknown ids are simply absent.
+pub async fn products_by_ids(
+    conn: &mut Conn,
+    org: OrgId,
+    ids: &[ProductId],
+) -> StorageResult<HashMap<ProductId, ProductRecord>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("SELECT * FROM products WHERE org_id = ");
+    sql.bind(Arg::Text(org.to_string())).push(" AND id IN (");
+    sql.bind_list(ids.iter().map(ProductId::to_string))
+        .push(")");
+    let rows = sql.build().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| product_from_row(r).map(|p| (p.id, p)))
+        .collect()
+}
+
+/// A store's own prices for these products, in one query.
+pub async fn store_prices_for(
+    conn: &mut Conn,
+    store: StoreId,
+    ids: &[ProductId],
+) -> StorageResult<HashMap<ProductId, i64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("SELECT product_id, price_minor FROM store_prices WHERE store_id = ");
+    sql.bind(Arg::Text(store.to_string()))
+        .push(" AND product_id IN (");
+    sql.bind_list(ids.iter().map(ProductId::to_string))
+        .push(")");
+    let rows = sql.build().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("product_id")?
+                    .parse()
+                    .map_err(corrupt)?,
+                r.try_get("price_minor")?,
+            ))
+        })
+        .collect()
+}

@@ -157,27 +157,39 @@ pub async fn insert_sale(
     .bind(s.points_redeemed)
     .execute(&mut *conn)
     .await?;
-    for line in lines {
-        sqlx::query(
+    // One multi-row statement for all lines (a sale has at most a few hundred; 13 values each
+    // stays far below both backends' bind limits).
+    if !lines.is_empty() {
+        let mut sql = Sql::new(
             "INSERT INTO sale_lines (sale_id, line_no, org_id, store_id, product_id, quantity, unit_price_minor, discount_minor, \
-             total_excl_tax_minor, tax_minor, total_minor, cogs_minor, occurred_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(s.id.to_string())
-        .bind(line.line_no)
-        .bind(s.org_id.to_string())
-        .bind(s.store_id.to_string())
-        .bind(line.product_id.to_string())
-        .bind(line.quantity)
-        .bind(line.unit_price_minor)
-        .bind(line.discount_minor)
-        .bind(line.total_excl_tax_minor)
-        .bind(line.tax_minor)
-        .bind(line.total_minor)
-        .bind(line.cogs_minor)
-        .bind(s.occurred_at)
-        .execute(&mut *conn)
-        .await?;
+             total_excl_tax_minor, tax_minor, total_minor, cogs_minor, occurred_at) VALUES ",
+        );
+        for (n, line) in lines.iter().enumerate() {
+            sql.push(if n == 0 { "(" } else { ", (" });
+            let values = [
+                Arg::Text(s.id.to_string()),
+                Arg::Int(line.line_no),
+                Arg::Text(s.org_id.to_string()),
+                Arg::Text(s.store_id.to_string()),
+                Arg::Text(line.product_id.to_string()),
+                Arg::Int(line.quantity),
+                Arg::Int(line.unit_price_minor),
+                Arg::Int(line.discount_minor),
+                Arg::Int(line.total_excl_tax_minor),
+                Arg::Int(line.tax_minor),
+                Arg::Int(line.total_minor),
+                Arg::Int(line.cogs_minor),
+                Arg::Int(s.occurred_at),
+            ];
+            for (k, v) in values.into_iter().enumerate() {
+                if k > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v);
+            }
+            sql.push(")");
+        }
+        sql.build().execute(&mut *conn).await?;
     }
     Ok(())
 }

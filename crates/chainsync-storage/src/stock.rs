@@ -2,7 +2,7 @@
 //!
 //! [`record_movement`] is the only way stock changes: it appends the movement and updates the
 //! item's `stock_levels` row in the caller's transaction. The update is a single
-//! `on_hand = on_hand + q` statement, so concurrent sales of one item serialise on its row
+//! `on_hand = on_hand + q` upsert, so concurrent sales of one item serialise on its row
 //! (PostgreSQL row lock; SQLite's single writer) and never lose an update. Invariant (tested):
 //! `stock_levels.on_hand` equals the sum of the item's movements.
 
@@ -47,24 +47,18 @@ pub struct MovementOutcome {
 /// Appends a movement and updates the projection (call inside a write transaction).
 pub async fn record_movement(conn: &mut Conn, m: &NewMovement) -> StorageResult<MovementOutcome> {
     let (store, product) = (m.store_id.to_string(), m.product_id.to_string());
-    sqlx::query(
+    // One statement creates the item's row or adds to it, and answers what it now holds.
+    let row = sqlx::query(
         "INSERT INTO stock_levels (store_id, product_id, org_id, on_hand, avg_cost_minor, updated_at) \
-         VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (store_id, product_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (store_id, product_id) DO UPDATE \
+         SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at \
+         RETURNING on_hand, avg_cost_minor, reorder_point",
     )
     .bind(&store)
     .bind(&product)
     .bind(m.org_id.to_string())
-    .bind(m.recorded_at)
-    .execute(&mut *conn)
-    .await?;
-    let row = sqlx::query(
-        "UPDATE stock_levels SET on_hand = on_hand + $1, updated_at = $2 WHERE store_id = $3 AND product_id = $4 \
-         RETURNING on_hand, avg_cost_minor, reorder_point",
-    )
     .bind(m.quantity)
     .bind(m.recorded_at)
-    .bind(&store)
-    .bind(&product)
     .fetch_one(&mut *conn)
     .await?;
     let after: i64 = row.try_get("on_hand")?;

@@ -24,6 +24,8 @@ pub struct StoreRecord {
     /// Tax class → rate in basis points.
     pub tax_rates: BTreeMap<String, i32>,
     pub tax_inclusive: bool,
+    /// Refunds above this amount (minor units) need a manager's approval at the till.
+    pub refund_approval_minor: i64,
     pub active: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -47,6 +49,7 @@ fn from_row(row: &AnyRow) -> StorageResult<StoreRecord> {
         timezone: row.try_get("timezone")?,
         tax_rates: serde_json::from_str(&tax_rates).map_err(corrupt)?,
         tax_inclusive: row.try_get::<i64, _>("tax_inclusive")? != 0,
+        refund_approval_minor: row.try_get("refund_approval_minor")?,
         active: row.try_get::<i64, _>("active")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -60,8 +63,8 @@ fn tax_rates_json(store: &StoreRecord) -> String {
 pub async fn insert(conn: &mut Conn, store: &StoreRecord) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO stores (id, org_id, code, name, address, city, country, tax_id, currency, \
-         timezone, tax_rates, tax_inclusive, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         timezone, tax_rates, tax_inclusive, active, created_at, updated_at, refund_approval_minor) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(store.id.to_string())
     .bind(store.org_id.to_string())
@@ -78,6 +81,7 @@ pub async fn insert(conn: &mut Conn, store: &StoreRecord) -> StorageResult<()> {
     .bind(i64::from(store.active))
     .bind(store.created_at)
     .bind(store.updated_at)
+    .bind(store.refund_approval_minor)
     .execute(conn)
     .await?;
     Ok(())
@@ -88,7 +92,7 @@ pub async fn update(conn: &mut Conn, store: &StoreRecord) -> StorageResult<bool>
     let done = sqlx::query(
         "UPDATE stores SET code = $1, name = $2, address = $3, city = $4, country = $5, \
          tax_id = $6, currency = $7, timezone = $8, tax_rates = $9, tax_inclusive = $10, \
-         active = $11, updated_at = $12 WHERE org_id = $13 AND id = $14",
+         active = $11, updated_at = $12, refund_approval_minor = $15 WHERE org_id = $13 AND id = $14",
     )
     .bind(&store.code)
     .bind(&store.name)
@@ -104,6 +108,7 @@ pub async fn update(conn: &mut Conn, store: &StoreRecord) -> StorageResult<bool>
     .bind(store.updated_at)
     .bind(store.org_id.to_string())
     .bind(store.id.to_string())
+    .bind(store.refund_approval_minor)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -161,26 +166,4 @@ pub async fn list(
         .map(from_row)
         .collect::<StorageResult<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, limit, |s| s.id.to_string()))
-}
-
-/// Refunds above this amount (minor units) need a manager's approval at the till.
-pub async fn refund_approval_minor(conn: &mut Conn, store: StoreId) -> StorageResult<i64> {
-    let row = sqlx::query("SELECT refund_approval_minor FROM stores WHERE id = $1")
-        .bind(store.to_string())
-        .fetch_one(conn)
-        .await?;
-    Ok(row.try_get("refund_approval_minor")?)
-}
-
-pub async fn set_refund_approval_minor(
-    conn: &mut Conn,
-    store: StoreId,
-    amount: i64,
-) -> StorageResult<()> {
-    sqlx::query("UPDATE stores SET refund_approval_minor = $1 WHERE id = $2")
-        .bind(amount)
-        .bind(store.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
 }

@@ -53,6 +53,7 @@ async fn item(db: &Db) -> Item {
         timezone: "Europe/Berlin".into(),
         tax_rates: BTreeMap::from([("standard".into(), 1900)]),
         tax_inclusive: true,
+        refund_approval_minor: 5000,
         active: true,
         created_at: 1,
         updated_at: 1,

@@ -57,6 +57,7 @@ fn store(org: OrgId, code: &str) -> StoreRecord {
         timezone: "Europe/Berlin".into(),
         tax_rates: BTreeMap::from([("standard".into(), 1900)]),
         tax_inclusive: true,
+        refund_approval_minor: 5000,
         active: true,
         created_at: 1,
         updated_at: 1,

@@ -102,6 +102,16 @@ describe("App", () => {
     await vi.waitFor(() => expect(window.location.pathname).toBe("/stores"));
     await vi.waitFor(() => expect(view.querySelector("h1")?.textContent).toBe("Stores"));
     const links = [...view.querySelectorAll('nav[aria-label="Main"] a')].map((a) => a.textContent);
-    expect(links).toEqual(["Stores", "Staff", "Audit log", "My account"]);
+    expect(links).toEqual([
+      "Dashboard",
+      "Sell",
+      "Products",
+      "Stock",
+      "Customers",
+      "Stores",
+      "Staff",
+      "Audit log",
+      "My account",
+    ]);
   });
 });

@@ -1,4 +1,12 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import {
+  Suspense,
+  lazy,
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import { AccountPage } from "../features/account/AccountPage";
 import { MyStorePage } from "../features/account/MyStorePage";
 import { AuditPage } from "../features/audit/AuditPage";
@@ -6,6 +14,13 @@ import { ForcedPasswordChange } from "../features/auth/ForcedPasswordChange";
 import type { AuthSession } from "../features/auth/session";
 import { SignIn } from "../features/auth/SignIn";
 import type { Me } from "../features/auth/types";
+import { PosPage } from "../features/pos/PosPage";
+import { ProductEditPage, ProductNewPage } from "../features/products/ProductFormPage";
+import { ProductsPage } from "../features/products/ProductsPage";
+import { StockItemPage } from "../features/stock/StockItemPage";
+import { StockPage } from "../features/stock/StockPage";
+import { GoodsPage } from "../features/stock/GoodsPage";
+import { CustomerPage, CustomersPage } from "../features/customers/CustomersPage";
 import { StaffDetailPage } from "../features/staff/StaffDetailPage";
 import { StaffListPage } from "../features/staff/StaffListPage";
 import { StaffNewPage } from "../features/staff/StaffNewPage";
@@ -17,6 +32,9 @@ import { accessOf, homeFor, mayOpen } from "./access";
 import { AppContext, type AppContextValue } from "./context";
 import { Link, match, navigate, useLocation } from "./router";
 import { Shell } from "./Shell";
+
+// The dashboard and its charting library are a chunk of their own, loaded when first opened.
+const DashboardPage = lazy(() => import("../features/dashboard/DashboardPage"));
 
 export function App({ session, api }: { session: AuthSession; api: Api }) {
   const auth = useSyncExternalStore(session.subscribe, session.getState);
@@ -108,6 +126,22 @@ function Routes({ path }: { path: string }) {
   if (path === "/staff/new") return <StaffNewPage />;
   if ((m = match("/staff/:id", path))) return <StaffDetailPage key={m.id} id={m.id!} />;
   if (path === "/audit") return <AuditPage />;
+  if (path === "/pos") return <PosPage />;
+  if (path === "/dashboard")
+    return (
+      <Suspense fallback={<Loading label="Loading the dashboard…" />}>
+        <DashboardPage />
+      </Suspense>
+    );
+  if (path === "/products") return <ProductsPage />;
+  if (path === "/stock") return <StockPage />;
+  if (path === "/stock/goods") return <GoodsPage />;
+  if (path === "/customers") return <CustomersPage />;
+  if ((m = match("/customers/:id", path))) return <CustomerPage key={m.id} id={m.id!} />;
+  if ((m = match("/stock/:store/:product", path)))
+    return <StockItemPage key={path} storeId={m.store!} productId={m.product!} />;
+  if (path === "/products/new") return <ProductNewPage />;
+  if ((m = match("/products/:id", path))) return <ProductEditPage key={m.id} id={m.id!} />;
   return (
     <Page title="Page not found">
       <p>There is no page at this address.</p>

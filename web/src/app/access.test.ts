@@ -28,13 +28,36 @@ function me(isAdmin: boolean, roles: ("manager" | "cashier")[]): Me {
 describe("navigation by role", () => {
   it("shows an admin everything", () => {
     const a = accessOf(me(true, []));
-    expect(navFor(a).map((i) => i.to)).toEqual(["/stores", "/staff", "/audit", "/account"]);
+    expect(navFor(a).map((i) => i.to)).toEqual([
+      "/dashboard",
+      "/pos",
+      "/products",
+      "/stock",
+      "/customers",
+      "/stores",
+      "/staff",
+      "/audit",
+      "/account",
+    ]);
+    expect(mayOpen(a, "/products/new")).toBe(true);
     expect(homeFor(a)).toBe("/stores");
   });
 
   it("shows a manager their stores and staff, not the audit log", () => {
     const a = accessOf(me(false, ["manager", "cashier"]));
-    expect(navFor(a).map((i) => i.to)).toEqual(["/stores", "/staff", "/account"]);
+    expect(navFor(a).map((i) => i.to)).toEqual([
+      "/dashboard",
+      "/pos",
+      "/products",
+      "/stock",
+      "/customers",
+      "/stores",
+      "/staff",
+      "/account",
+    ]);
+    expect(mayOpen(a, "/products")).toBe(true);
+    expect(mayOpen(a, "/products/new")).toBe(false);
+    expect(mayOpen(a, "/stock")).toBe(true);
     expect(mayOpen(a, "/audit")).toBe(false);
     expect(mayOpen(a, "/stores/new")).toBe(false);
     expect(mayOpen(a, "/staff/new")).toBe(true);
@@ -42,11 +65,32 @@ describe("navigation by role", () => {
 
   it("keeps a cashier out of the back office", () => {
     const a = accessOf(me(false, ["cashier"]));
-    expect(navFor(a).map((i) => i.to)).toEqual(["/my-store", "/account"]);
-    expect(homeFor(a)).toBe("/my-store");
-    for (const p of ["/stores", "/stores/new", "/stores/abc", "/staff", "/staff/abc", "/audit"]) {
+    expect(navFor(a).map((i) => i.to)).toEqual(["/pos", "/my-store", "/account"]);
+    expect(homeFor(a)).toBe("/pos");
+    for (const p of [
+      "/stores",
+      "/stores/new",
+      "/stores/abc",
+      "/staff",
+      "/staff/abc",
+      "/audit",
+      "/products",
+      "/products/new",
+      "/products/abc",
+      "/stock",
+      "/stock/abc",
+      "/dashboard",
+      "/customers",
+    ]) {
       expect(mayOpen(a, p)).toBe(false);
     }
     expect(mayOpen(a, "/account")).toBe(true);
+    expect(mayOpen(a, "/pos")).toBe(true);
+  });
+
+  it("gives someone without a store and not admin no till", () => {
+    const a = accessOf(me(false, []));
+    expect(mayOpen(a, "/pos")).toBe(false);
+    expect(homeFor(a)).toBe("/my-store");
   });
 });

@@ -13,6 +13,17 @@ export interface Access {
   viewStores: boolean;
   manageStaff: boolean;
   viewAudit: boolean;
+  /** Sell at a till: anyone who works in a store, and admins. */
+  sell: boolean;
+  /** The catalog (read for managers, change for admins). */
+  viewProducts: boolean;
+  editProducts: boolean;
+  /** Stock levels, movements, adjustments and counts of their stores. */
+  viewStock: boolean;
+  /** Customers and their loyalty points, export and erasure (admins and managers). */
+  viewCustomers: boolean;
+  /** Sales figures of their stores. */
+  viewDashboard: boolean;
   /** Store ids where the user is manager. */
   managedStores: string[];
 }
@@ -28,6 +39,12 @@ export function accessOf(me: Me): Access {
     viewStores: isAdmin || isManager,
     manageStaff: isAdmin || isManager,
     viewAudit: isAdmin,
+    sell: isAdmin || me.memberships.length > 0,
+    viewProducts: isAdmin || isManager,
+    editProducts: isAdmin,
+    viewStock: isAdmin || isManager,
+    viewDashboard: isAdmin || isManager,
+    viewCustomers: isAdmin || isManager,
     managedStores,
   };
 }
@@ -39,6 +56,11 @@ export interface NavItem {
 
 export function navFor(access: Access): NavItem[] {
   const items: NavItem[] = [];
+  if (access.viewDashboard) items.push({ to: "/dashboard", label: "Dashboard" });
+  if (access.sell) items.push({ to: "/pos", label: "Sell" });
+  if (access.viewProducts) items.push({ to: "/products", label: "Products" });
+  if (access.viewStock) items.push({ to: "/stock", label: "Stock" });
+  if (access.viewCustomers) items.push({ to: "/customers", label: "Customers" });
   if (access.viewStores)
     items.push({ to: "/stores", label: access.isAdmin ? "Stores" : "My stores" });
   else items.push({ to: "/my-store", label: "My store" });
@@ -51,7 +73,7 @@ export function navFor(access: Access): NavItem[] {
 /** Where a user lands after signing in. */
 export function homeFor(access: Access): string {
   if (access.isAdmin || access.isManager) return access.isAdmin ? "/stores" : "/staff";
-  return "/my-store";
+  return access.sell ? "/pos" : "/my-store";
 }
 
 /** Whether the role may open a path (for paths the user types or bookmarks). */
@@ -64,6 +86,16 @@ export function mayOpen(access: Access, path: string): boolean {
       return access.manageStaff;
     case "audit":
       return access.viewAudit;
+    case "pos":
+      return access.sell;
+    case "products":
+      return path === "/products/new" ? access.editProducts : access.viewProducts;
+    case "stock":
+      return access.viewStock;
+    case "dashboard":
+      return access.viewDashboard;
+    case "customers":
+      return access.viewCustomers;
     default:
       return true;
   }

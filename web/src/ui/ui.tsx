@@ -2,6 +2,7 @@
 import {
   type InputHTMLAttributes,
   type ReactNode,
+  type Ref,
   type SelectHTMLAttributes,
   useEffect,
   useId,
@@ -43,6 +44,7 @@ type FieldProps = {
   name: string;
   error?: string | undefined;
   hint?: ReactNode;
+  ref?: Ref<HTMLInputElement>;
 } & InputHTMLAttributes<HTMLInputElement>;
 
 export function TextField({ label, name, error, hint, id, ...input }: FieldProps) {

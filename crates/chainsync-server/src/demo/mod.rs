@@ -217,6 +217,7 @@ pub async fn seed(
                 ("zero".to_owned(), 0),
             ]),
             tax_inclusive: true,
+            refund_approval_minor: 5000,
             active: true,
             created_at: now,
             updated_at: now,

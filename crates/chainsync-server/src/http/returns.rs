@@ -272,7 +272,7 @@ async fn returnable(
     ApiPath((store, sale_id)): ApiPath<(StoreId, Uuid)>,
 ) -> ApiResult<Json<Returnable>> {
     let mut conn = state.db.conn().await?;
-    store_in_org(&mut conn, &session, store).await?;
+    let store_record = store_in_org(&mut conn, &session, store).await?;
     let sale = sales::get_sale(&mut conn, session.user.org_id, store, sale_id)
         .await?
         .ok_or_else(|| ApiError::not_found("sale"))?;
@@ -289,8 +289,7 @@ async fn returnable(
             refundable_minor: b.remaining_minor(),
         })
         .collect();
-    let approval_threshold_minor =
-        chainsync_storage::stores::refund_approval_minor(&mut conn, store).await?;
+    let approval_threshold_minor = store_record.refund_approval_minor;
     Ok(Json(Returnable {
         sale_id,
         lines,

@@ -11,6 +11,7 @@ use super::session::Session;
 use super::terminals::{require_view, store_in_org};
 use crate::retail::sales::{
     SaleLineInput, SaleMutation, SaleView, apply_sale, cart_from_lines, context,
+    load_pricing_inputs,
 };
 use crate::state::AppState;
 use axum::Json;
@@ -50,13 +51,19 @@ async fn create_sale(
 ) -> ApiResult<Response> {
     // A concurrent delivery of the same mutation (or of the terminal's same next sequence) can
     // win the race; the retry then answers with that delivery's outcome.
+    // The store and the catalog are read before the write transaction (see `PricingInputs`).
+    let (store, inputs) = {
+        let mut conn = state.db.conn().await?;
+        let store = store_in_org(&mut conn, &session, store_id).await?;
+        require_view(&session, store_id)?;
+        let inputs = load_pricing_inputs(&mut conn, &store, &body.lines).await?;
+        (store, inputs)
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
         let mut tx = state.db.begin_write().await?;
-        let store = store_in_org(&mut tx, &session, store_id).await?;
-        require_view(&session, store_id)?;
-        match apply_sale(&mut tx, &session, &store, &body).await {
+        match apply_sale(&mut tx, &session, &store, &body, &inputs).await {
             Ok(applied) => {
                 tx.commit().await.map_err(ApiError::internal)?;
                 return Ok((applied.status, Json(applied.body)).into_response());
@@ -237,18 +244,12 @@ async fn price_cart(
             ApiError::unprocessable("invalid_lines", "a cart has at most 500 lines").field("lines"),
         );
     }
-    let (cart, flags, _) = cart_from_lines(
-        &mut conn,
-        session.user.org_id,
-        &store,
-        &body.lines,
-        body.cart_discount,
-        body.payments,
-    )
-    .await?;
+    let inputs = load_pricing_inputs(&mut conn, &store, &body.lines).await?;
+    let (cart, flags, _) =
+        cart_from_lines(&inputs, &body.lines, body.cart_discount, body.payments)?;
     let priced = price(
         &cart,
-        &context(&mut conn, &store, body.at.unwrap_or_else(chrono::Utc::now)).await?,
+        &context(&store, &inputs, body.at.unwrap_or_else(chrono::Utc::now))?,
     )?;
     Ok(Json(PricedCartView {
         priced: serde_json::to_value(priced).map_err(ApiError::internal)?,

@@ -50,6 +50,8 @@ pub struct StoreView {
     pub tax_rates: BTreeMap<String, i32>,
     /// Shelf prices include tax.
     pub tax_inclusive: bool,
+    /// Refunds above this (minor units) and every void need a manager's approval at the till.
+    pub refund_approval_minor: i64,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -69,6 +71,7 @@ impl From<&StoreRecord> for StoreView {
             timezone: s.timezone.clone(),
             tax_rates: s.tax_rates.clone(),
             tax_inclusive: s.tax_inclusive,
+            refund_approval_minor: s.refund_approval_minor,
             active: s.active,
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
@@ -152,6 +155,20 @@ pub struct CreateStoreRequest {
     pub tax_rates: BTreeMap<String, i64>,
     #[serde(default = "default_true")]
     pub tax_inclusive: bool,
+    /// Refunds above this (minor units) need a manager's approval; default 5000 (50.00).
+    pub refund_approval_minor: Option<i64>,
+}
+
+/// 0 (approve every refund) to 100,000,000 minor units.
+fn approval_threshold(v: i64) -> ApiResult<i64> {
+    if (0..=100_000_000).contains(&v) {
+        Ok(v)
+    } else {
+        Err(
+            ApiError::unprocessable("invalid_amount", "must be between 0 and 100000000")
+                .field("refund_approval_minor"),
+        )
+    }
 }
 
 fn default_true() -> bool {
@@ -240,6 +257,7 @@ async fn create_store(
             .to_owned(),
         tax_rates: tax_rates(&body.tax_rates)?,
         tax_inclusive: body.tax_inclusive,
+        refund_approval_minor: approval_threshold(body.refund_approval_minor.unwrap_or(5000))?,
         active: true,
         created_at: now,
         updated_at: now,
@@ -301,6 +319,7 @@ pub struct UpdateStoreRequest {
     pub timezone: Option<String>,
     pub tax_rates: Option<BTreeMap<String, i64>>,
     pub tax_inclusive: Option<bool>,
+    pub refund_approval_minor: Option<i64>,
     pub active: Option<bool>,
 }
 
@@ -351,6 +370,9 @@ async fn update_store(
     }
     if let Some(v) = body.tax_inclusive {
         store.tax_inclusive = v;
+    }
+    if let Some(v) = body.refund_approval_minor {
+        store.refund_approval_minor = approval_threshold(v)?;
     }
     if let Some(v) = body.active {
         store.active = v;

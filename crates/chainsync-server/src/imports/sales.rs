@@ -17,7 +17,7 @@
 use super::table::{Columns, Table};
 use super::{Actor, Errors, Progress, Summary};
 use crate::http::error::ApiError;
-use crate::retail::sales::context;
+use crate::retail::sales::{PricingInputs, context};
 use chainsync_domain::ids::{ProductId, StoreId, TerminalId, UserId};
 use chainsync_domain::money::{Currency, parse_major};
 use chainsync_domain::pricing::{
@@ -299,7 +299,7 @@ pub async fn apply(
         let mut ctx = match contexts.get(&r.store) {
             Some(ctx) => ctx.clone(),
             None => {
-                let mut ctx = context(tx, store, r.at).await?;
+                let mut ctx = context(store, &PricingInputs::default(), r.at)?;
                 ctx.promotions.clear();
                 contexts.insert(r.store, ctx.clone());
                 ctx

@@ -35,7 +35,7 @@ use chainsync_storage::customers::{self, PointsChange, PointsReason};
 use chainsync_storage::returns::{self, ReturnLineRecord, ReturnRecord};
 use chainsync_storage::sales::{self, SaleRecord};
 use chainsync_storage::stock::NewMovement;
-use chainsync_storage::stores::{self, StoreRecord};
+use chainsync_storage::stores::StoreRecord;
 use chainsync_storage::{Conn, events, now_ms, shifts};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -462,6 +462,29 @@ pub async fn apply_return(
             ApiError::unprocessable("invalid_refund", "at most 20 refunds").field("refunds"),
         );
     }
+    for (i, r) in refunds.iter().enumerate() {
+        if r.amount() < 0 {
+            return Err(ApiError::unprocessable(
+                "invalid_refund",
+                "refund amounts must not be negative",
+            )
+            .field(format!("refunds[{i}].amount_minor")));
+        }
+        let texts = match r {
+            Refund::Cash { .. } => vec![],
+            Refund::Card { reference, .. } => vec![reference.as_str()],
+            Refund::Other {
+                method, reference, ..
+            } => vec![method.as_str(), reference.as_deref().unwrap_or("")],
+        };
+        if texts.iter().any(|t| t.chars().count() > 100) {
+            return Err(ApiError::unprocessable(
+                "invalid_refund",
+                "methods and references have at most 100 characters",
+            )
+            .field(format!("refunds[{i}]")));
+        }
+    }
     let mut already = TenderPaid {
         cash_minor: 0,
         card_minor: 0,
@@ -487,7 +510,7 @@ pub async fn apply_return(
     }
 
     // Approval: voids always; returns above the store's threshold.
-    let threshold = stores::refund_approval_minor(tx, store.id).await?;
+    let threshold = store.refund_approval_minor;
     if (req.kind == "void" || due > threshold) && req.approver.is_none() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -25,8 +25,8 @@ use crate::retail::stock::move_stock;
 use axum::http::StatusCode;
 use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId, TerminalId};
 use chainsync_domain::pricing::{
-    Cart, CartLine, CashRounding, ManualDiscount, Payment, PricedCart, PricingContext, SaleUnit,
-    StoreTimezone, TaxConfig, price_sale,
+    Cart, CartLine, CashRounding, ManualDiscount, Payment, PricedCart, PricingContext, Promotion,
+    SaleUnit, StoreTimezone, TaxConfig, price_sale,
 };
 use chainsync_domain::stock::{MovementKind, cost_of};
 use chainsync_storage::catalog;
@@ -38,6 +38,7 @@ use chainsync_storage::{Conn, events, now_ms, shifts, terminals};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -152,18 +153,53 @@ pub struct Applied {
     pub body: serde_json::Value,
 }
 
-/// The store's pricing context at the moment of the sale: its currency, time zone and tax rates,
-/// and every active promotion of the organisation (each one's schedule decides whether it
-/// applies at `at`).
-pub async fn context(
+/// What pricing a sale reads from the catalog: its products, the store's own prices for them,
+/// and the organisation's active promotions. Loaded in three queries on a read connection
+/// before the write transaction starts, so the single SQLite writer is never held while the
+/// catalog is read. A price or promotion changed in between is harmless: the sale is priced
+/// as the catalog stood a moment before, exactly as if it had been rung up then.
+#[derive(Debug, Default)]
+pub struct PricingInputs {
+    products: HashMap<ProductId, catalog::ProductRecord>,
+    store_prices: HashMap<ProductId, i64>,
+    promotions: Vec<Promotion>,
+}
+
+/// Loads the pricing inputs of `lines` for `store` (nothing for more lines than a sale may
+/// have: the sale is refused for that anyway).
+pub async fn load_pricing_inputs(
     conn: &mut Conn,
     store: &StoreRecord,
-    at: DateTime<Utc>,
-) -> ApiResult<PricingContext> {
+    lines: &[SaleLineInput],
+) -> ApiResult<PricingInputs> {
     let mut promotions = Vec::new();
     for record in chainsync_storage::promotions::active(conn, store.org_id).await? {
         promotions.push(serde_json::from_str(&record.definition).map_err(ApiError::internal)?);
     }
+    if lines.len() > MAX_SALE_LINES {
+        return Ok(PricingInputs {
+            promotions,
+            ..PricingInputs::default()
+        });
+    }
+    let mut ids: Vec<ProductId> = lines.iter().map(|l| l.product_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(PricingInputs {
+        products: catalog::products_by_ids(conn, store.org_id, &ids).await?,
+        store_prices: catalog::store_prices_for(conn, store.id, &ids).await?,
+        promotions,
+    })
+}
+
+/// The store's pricing context at the moment of the sale: its currency, time zone and tax rates,
+/// and every active promotion of the organisation (each one's schedule decides whether it
+/// applies at `at`).
+pub fn context(
+    store: &StoreRecord,
+    inputs: &PricingInputs,
+    at: DateTime<Utc>,
+) -> ApiResult<PricingContext> {
     let currency =
         chainsync_domain::money::Currency::parse(&store.currency).map_err(ApiError::internal)?;
     let tz = StoreTimezone::try_from(store.timezone.clone()).map_err(ApiError::internal)?;
@@ -185,7 +221,7 @@ pub async fn context(
         } else {
             CashRounding::None
         },
-        promotions,
+        promotions: inputs.promotions.clone(),
     })
 }
 
@@ -209,10 +245,8 @@ pub(crate) fn check_receipt_number(receipt: &str, terminal_code: &str) -> ApiRes
 /// organisation (422 naming the line when unknown), its tax class and category come from the
 /// catalog, and the charged price is kept; a price other than today's (the store override or
 /// the catalog price) is flagged `stale_price:<line>`. Also returns which lines are weighed.
-pub async fn cart_from_lines(
-    tx: &mut Conn,
-    org: chainsync_domain::ids::OrgId,
-    store: &StoreRecord,
+pub fn cart_from_lines(
+    inputs: &PricingInputs,
     lines: &[SaleLineInput],
     cart_discount: Option<ManualDiscount>,
     payments: Vec<Payment>,
@@ -221,14 +255,14 @@ pub async fn cart_from_lines(
     let mut flags = Vec::new();
     let mut weighed = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
-        let product = catalog::get_product(tx, org, line.product_id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::unprocessable("unknown_product", "no such product in your organisation")
-                    .field(format!("lines[{i}].product_id"))
-            })?;
-        let today = catalog::store_price(tx, store.id, product.id)
-            .await?
+        let product = inputs.products.get(&line.product_id).ok_or_else(|| {
+            ApiError::unprocessable("unknown_product", "no such product in your organisation")
+                .field(format!("lines[{i}].product_id"))
+        })?;
+        let today = inputs
+            .store_prices
+            .get(&product.id)
+            .copied()
             .unwrap_or(product.price_minor);
         let charged = line.unit_price_minor.unwrap_or(today);
         if charged != today {
@@ -267,6 +301,7 @@ pub async fn apply_sale(
     session: &Session,
     store: &StoreRecord,
     sale: &SaleMutation,
+    inputs: &PricingInputs,
 ) -> ApiResult<Applied> {
     let org = session.user.org_id;
     let payload = serde_json::to_string(sale).map_err(ApiError::internal)?;
@@ -362,16 +397,13 @@ pub async fn apply_sale(
 
     // 4. Price it: charged prices are kept; differences from today's price are flagged.
     let (cart, flags, weighed) = cart_from_lines(
-        tx,
-        org,
-        store,
+        inputs,
         &sale.lines,
         sale.cart_discount,
         sale.payments.clone(),
-    )
-    .await?;
+    )?;
     let priced: PricedCart =
-        price_sale(&cart, &context(tx, store, sale.occurred_at).await?).map_err(ApiError::from)?;
+        price_sale(&cart, &context(store, inputs, sale.occurred_at)?).map_err(ApiError::from)?;
 
     // 5. Record it all in this transaction.
     let sale_id = Uuid::now_v7();

@@ -36,10 +36,6 @@ export function MyStorePage() {
           </article>
         ))
       )}
-      <p className="hint">
-        Selling at the till arrives in ChainSync with the sales features; until then this page shows
-        your store&rsquo;s details.
-      </p>
     </Page>
   );
 }

@@ -322,6 +322,15 @@ function StoreForm({
           Shelf prices include tax
         </label>
       </fieldset>
+      <fieldset>
+        <legend>Returns</legend>
+        <TextField
+          label="Refunds above this need a manager's approval"
+          {...text("refund_approval_minor")}
+          inputMode="decimal"
+          hint="In the store's currency; 0 makes every refund need one."
+        />
+      </fieldset>
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? "Saving…" : submitLabel}

@@ -14,6 +14,7 @@ const store: Store = {
   timezone: "Europe/Berlin",
   tax_rates: { standard: 1900, reduced: 700 },
   tax_inclusive: true,
+  refund_approval_minor: 5000,
   active: true,
   created_at: "",
   updated_at: "",
@@ -43,6 +44,15 @@ describe("store form", () => {
     const rates = ratesOf(v.tax_rates);
     if (!rates.ok) throw new Error("rates");
     expect(patchBody(store, v, rates.rates)).toEqual({ name: "Berlin Mitte", address: null });
+  });
+
+  it("sends the refund approval threshold in minor units", () => {
+    const v = { ...valuesOf(store), refund_approval_minor: "0" };
+    expect(valuesOf(store).refund_approval_minor).toBe("50.00");
+    expect(patchBody(store, v, { standard: 1900, reduced: 700 })).toEqual({
+      refund_approval_minor: 0,
+    });
+    expect(createBody({ ...v, refund_approval_minor: "abc" }, {}).refund_approval_minor).toBe(-1);
   });
 
   it("upper-cases country and currency codes", () => {

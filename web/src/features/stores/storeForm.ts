@@ -2,7 +2,11 @@
  * The store form's values and how they become an API request. Tax rates are typed as
  * percentages (19, 5.5) and sent as basis points (1900, 550).
  */
+import { parseMoney, toDecimalString } from "../../platform/money";
 import type { Store } from "./types";
+
+/** The server's default refund approval threshold (50.00 in the store's currency). */
+const DEFAULT_APPROVAL_MINOR = 5000;
 
 export interface TaxRow {
   cls: string;
@@ -20,6 +24,8 @@ export interface StoreFormValues {
   timezone: string;
   tax_rates: TaxRow[];
   tax_inclusive: boolean;
+  /** Refunds above this (typed in the store's currency) need a manager's approval. */
+  refund_approval_minor: string;
 }
 
 export const STORE_FIELDS = [
@@ -33,6 +39,7 @@ export const STORE_FIELDS = [
   "timezone",
   "tax_rates",
   "tax_inclusive",
+  "refund_approval_minor",
 ] as const;
 
 export function emptyStore(currency: string): StoreFormValues {
@@ -47,6 +54,7 @@ export function emptyStore(currency: string): StoreFormValues {
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "",
     tax_rates: [{ cls: "standard", percent: "" }],
     tax_inclusive: true,
+    refund_approval_minor: toDecimalString(DEFAULT_APPROVAL_MINOR, currency),
   };
 }
 
@@ -65,6 +73,10 @@ export function valuesOf(s: Store): StoreFormValues {
       percent: String(bp / 100),
     })),
     tax_inclusive: s.tax_inclusive,
+    refund_approval_minor: toDecimalString(
+      s.refund_approval_minor ?? DEFAULT_APPROVAL_MINOR,
+      s.currency,
+    ),
   };
 }
 
@@ -109,6 +121,9 @@ export function createBody(v: StoreFormValues, rates: Record<string, number>) {
     timezone: v.timezone.trim(),
     tax_rates: rates,
     tax_inclusive: v.tax_inclusive,
+    // Unreadable text is sent as -1, so the API refuses it and names the field.
+    refund_approval_minor:
+      parseMoney(v.refund_approval_minor, v.currency.trim().toUpperCase()) ?? -1,
   };
 }
 

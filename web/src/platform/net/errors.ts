@@ -100,6 +100,36 @@ const ADVICE: Record<string, string> = {
   membership_required: "Give the new person a cashier role in one of your stores.",
   duplicate_store: "Each store may appear only once.",
   unknown_store: "That store is not in your organisation.",
+  sku_taken: "Another product already has this SKU. Choose a different one.",
+  invalid_sku: "Use 1 to 64 letters, digits, dots, dashes, slashes or underscores (e.g. DAI01AL).",
+  invalid_barcode:
+    "This barcode is not valid: check the digits (EAN/UPC codes carry a check digit) or use letters, digits and dashes only.",
+  duplicate_barcode: "The same barcode appears twice: remove one.",
+  too_many_barcodes: "A product has at most 20 barcodes.",
+  unknown_category: "That category no longer exists. Choose another.",
+  unknown_supplier: "That supplier no longer exists. Choose another.",
+  unknown_tax_class:
+    "Not every store has a rate for this tax class: add the rate to the stores first, or choose another class.",
+  invalid_adjustment:
+    "This reason does not fit the direction: damaged, expired, theft and internal use remove stock; found adds; correction does either.",
+  invalid_levels: "The minimum cannot be above the maximum.",
+  invalid_quantity: "Type a whole number other than zero (negative to remove stock).",
+  count_in_future: "A count cannot be dated in the future.",
+  duplicate_product: "Each product may be counted once per count.",
+  discount_exceeds_line: "The discount is larger than the line: lower it.",
+  discount_exceeds_cart: "The cart discount is larger than the sale: lower it.",
+  invalid_discount: "Discounts are between 0 % and 100 %.",
+  insufficient_cash: "Not enough cash for what is due.",
+  missing_reference: "Type the approval code printed by the card terminal.",
+  payments_exceed_total: "Card payments cannot be more than the total; only cash gives change.",
+  payments_do_not_sum_to_total: "The payments do not add up to the total.",
+  approval_required: "A manager must approve this: their email and PIN (or password).",
+  approval_failed:
+    "The manager's email or PIN (or password) is not right. Check them and try again.",
+  approval_locked:
+    "Too many wrong approvals for this manager. Wait a few minutes, or ask another manager.",
+  terminal_code_taken: "Another till already has this code. Choose a different one, e.g. BER-T3.",
+  unknown_terminal: "This till is not registered in this store any more: choose a till again.",
   internal_error:
     "Something went wrong on the server. Try again; if it persists, quote the reference below to support.",
 };
