@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod checkout;
 mod forecast;
+mod reports;
 mod search;
 mod ws;
 
@@ -25,6 +26,8 @@ enum Command {
     /// WebSocket hub under load: N connections over C channels, a fixed publish rate; latency,
     /// deliveries/s, loss/duplicates/reordering, memory per idle connection.
     Ws(ws::Args),
+    /// Time every report of a store over HTTP, or write a year of sales history to import.
+    Reports(reports::Args),
     /// Seed a large catalog and time product search over HTTP (p50/p95/p99 per kind of query).
     Search(search::Args),
 }
@@ -34,6 +37,7 @@ fn main() -> anyhow::Result<()> {
         Command::Forecast(args) => forecast::run(&args),
         Command::Checkout(args) => checkout::run(&args),
         Command::Ws(args) => ws::run(&args),
+        Command::Reports(args) => reports::run(&args),
         Command::Search(args) => search::run(&args),
     }
 }

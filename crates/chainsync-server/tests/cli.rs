@@ -323,3 +323,75 @@ fn serve_never_seeds_postgresql() {
         "it says how to start: {printed}"
     );
 }
+
+#[test]
+fn import_dry_runs_applies_and_rejects_a_bad_file_with_every_line_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (init, text) = run(chainsync()
+        .args([
+            "init",
+            "--org",
+            "Corner Shops",
+            "--admin-email",
+            "owner@corner.example",
+            "--data-dir",
+            data,
+        ])
+        .env("CHAINSYNC_ADMIN_PASSWORD", "a long enough password"));
+    assert!(init.status.success(), "{text}");
+    let good = dir.path().join("products.csv");
+    std::fs::write(
+        &good,
+        "sku,name,price,tax_class\nTEA,Tea,3.50,standard\nMILK,Milk,1.19,standard\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "sku,name,price,tax_class\nOK,Fine,1.00,standard\nBAD,Bad,1.234,standard\n,No sku,1.00,standard\n").unwrap();
+    let import = |file: &std::path::Path, extra: &[&str]| {
+        run(chainsync()
+            .args([
+                "import",
+                "--kind",
+                "products",
+                "--user",
+                "owner@corner.example",
+                "--data-dir",
+                data,
+                "--file",
+            ])
+            .arg(file)
+            .args(extra))
+    };
+
+    let (dry, dry_text) = import(&good, &["--dry-run"]);
+    let (applied, applied_text) = import(&good, &[]);
+    let (again, again_text) = import(&good, &[]);
+    let (rejected, rejected_text) = import(&bad, &[]);
+
+    assert!(
+        dry.status.success() && dry_text.contains("Dry run, nothing written: 2 rows; 2 created"),
+        "{dry_text}"
+    );
+    assert!(
+        applied.status.success() && applied_text.contains("Imported: 2 rows; 2 created"),
+        "{applied_text}"
+    );
+    assert!(
+        again.status.success() && again_text.contains("0 created, 0 updated, 2 unchanged"),
+        "{again_text}"
+    );
+    assert!(!rejected.status.success(), "{rejected_text}");
+    assert!(
+        rejected_text.contains("line 3, column price"),
+        "{rejected_text}"
+    );
+    assert!(
+        rejected_text.contains("line 4, column sku"),
+        "{rejected_text}"
+    );
+    assert!(
+        rejected_text.contains("nothing was written"),
+        "{rejected_text}"
+    );
+}

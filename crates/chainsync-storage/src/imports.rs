@@ -67,3 +67,35 @@ pub async fn terminal_by_code(
     row.map(|r| r.try_get::<String, _>("id")?.parse().map_err(corrupt))
         .transpose()
 }
+
+/// The customer with this email or phone (`column` is `email` or `phone`, a constant).
+pub async fn customer_by(
+    conn: &mut Conn,
+    org: OrgId,
+    column: ContactColumn,
+    value: &str,
+) -> StorageResult<Option<crate::customers::CustomerRecord>> {
+    let sql = match column {
+        ContactColumn::Email => "SELECT id FROM customers WHERE org_id = $1 AND email = $2",
+        ContactColumn::Phone => "SELECT id FROM customers WHERE org_id = $1 AND phone = $2",
+    };
+    let row = sqlx::query(sql)
+        .bind(org.to_string())
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => {
+            let id = r.try_get::<String, _>("id")?.parse().map_err(corrupt)?;
+            crate::customers::get(conn, org, id).await
+        }
+        None => Ok(None),
+    }
+}
+
+/// How [`customer_by`] finds a customer.
+#[derive(Debug, Clone, Copy)]
+pub enum ContactColumn {
+    Email,
+    Phone,
+}

@@ -1,15 +1,18 @@
-//! `POST /api/imports`: import a CSV file of products, stock counts or historical sales (see
+//! `POST /api/imports`: import a CSV file of products, stock counts, customers or historical
+//! sales (see
 //! `crate::imports` for the rules: all or nothing, every row error reported, dry runs).
 //!
 //! Two ways to send the file:
-//! - the CSV itself as the body (`Content-Type: text/csv`), with `?kind=products|stock|sales`,
+//! - the CSV itself as the body (`Content-Type: text/csv`), with
+//!   `?kind=products|stock|sales|customers`,
 //!   `&dry_run=true` and, for stock, `&store_id=`;
 //! - JSON (`application/json`): `{"kind": "...", "dry_run": true, "store_id": "...", "csv": "..."}`.
 //!
 //! Answers 200 with the outcome when the file is good (applied, or checked in a dry run); 422
 //! with code `invalid_rows`, the same outcome and every row error when any row is bad (nothing
 //! written); a file-level problem is a plain error (`missing_column`, `invalid_encoding`, ...);
-//! over 16 MiB, 413. Who: products and sales, admins; stock, admins and the store's managers.
+//! over 16 MiB, 413. Who: products and sales, admins; stock, admins and the store's managers;
+//! customers, admins and managers.
 
 use super::error::{ApiError, ApiResult, ErrorDetail};
 use super::session::{ClientAddr, Session};
@@ -38,7 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
-    /// `products`, `stock` or `sales` (required with a CSV body).
+    /// `products`, `stock`, `sales` or `customers` (required with a CSV body).
     pub kind: Option<String>,
     /// `true` to check the file and report what would happen, writing nothing.
     pub dry_run: Option<String>,
@@ -72,10 +75,12 @@ fn kind(value: &str) -> ApiResult<ImportKind> {
         "products" => Ok(ImportKind::Products),
         "stock" => Ok(ImportKind::Stock),
         "sales" => Ok(ImportKind::Sales),
-        _ => Err(
-            ApiError::unprocessable("invalid_kind", "kind must be products, stock or sales")
-                .field("kind"),
-        ),
+        "customers" => Ok(ImportKind::Customers),
+        _ => Err(ApiError::unprocessable(
+            "invalid_kind",
+            "kind must be products, stock, sales or customers",
+        )
+        .field("kind")),
     }
 }
 

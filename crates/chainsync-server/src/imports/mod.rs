@@ -1,4 +1,4 @@
-//! CSV imports: products, stock levels (as counts) and historical sales, shared by
+//! CSV imports: products, stock levels (as counts), customers and historical sales, shared by
 //! `POST /api/imports` and `chainsync import`.
 //!
 //! Rules:
@@ -8,17 +8,20 @@
 //! - **Every error is reported**, not just the first: each with its row (the file's line
 //!   number, the header being line 1), column and a reason. File-level problems (not UTF-8,
 //!   missing, unknown or duplicate columns, too big) stop the import before any row is read.
-//! - **Re-importing updates, never duplicates**: products are matched by SKU, stock counts set
+//! - **Re-importing updates, never duplicates**: products are matched by SKU, customers by
+//!   email or phone, stock counts set
 //!   a level (a second identical count corrects nothing), historical sales are matched by
 //!   store and receipt and skipped when already there.
 //! - Stock changes go through the ledger (`retail::stock::move_stock`, count corrections);
 //!   historical sales are written as real sales, lines and stock movements, but raise no outbox
 //!   events (nobody must be told today about a sale of last year).
 //!
-//! Modules: [`table`] reads and checks the CSV; [`products`], [`stock`], [`sales`] apply each
+//! Modules: [`table`] reads and checks the CSV; [`products`], [`stock`], [`sales`],
+//! [`customers`] apply each
 //! kind of file; [`cli`] is `chainsync import`.
 
 pub mod cli;
+pub mod customers;
 pub mod products;
 pub mod sales;
 pub mod stock;
@@ -40,6 +43,7 @@ pub enum ImportKind {
     Products,
     Stock,
     Sales,
+    Customers,
 }
 
 impl ImportKind {
@@ -48,6 +52,7 @@ impl ImportKind {
             ImportKind::Products => "products",
             ImportKind::Stock => "stock",
             ImportKind::Sales => "sales",
+            ImportKind::Customers => "customers",
         }
     }
 }
@@ -200,6 +205,7 @@ pub async fn run(
         ImportKind::Products => products::COLUMNS,
         ImportKind::Stock => stock::COLUMNS,
         ImportKind::Sales => sales::COLUMNS,
+        ImportKind::Customers => customers::COLUMNS,
     };
     let table = table::Table::parse(bytes, columns)?;
     let mut tx = db.begin_write().await?;
@@ -229,6 +235,9 @@ pub async fn run(
         }
         ImportKind::Sales => {
             sales::apply(&mut tx, actor, &table, &mut summary, &mut errors, progress).await?;
+        }
+        ImportKind::Customers => {
+            customers::apply(&mut tx, actor, &table, &mut summary, &mut errors, progress).await?;
         }
     }
     let applied = errors.is_empty() && !options.dry_run;

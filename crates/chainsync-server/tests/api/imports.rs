@@ -15,6 +15,7 @@ on_both_backends!(
     stock_import_counts_through_the_ledger,
     sales_history_becomes_sales_the_reports_see_once,
     file_level_problems_get_clear_errors,
+    customers_import_matches_by_email_or_phone,
 );
 
 async fn import(app: &TestApp, who: &Caller, query: &str, csv: &str) -> Reply {
@@ -513,4 +514,76 @@ async fn file_level_problems_get_clear_errors(backend: Backend) {
     );
     let anonymous = import(&app, &Caller::anonymous(), "kind=products", PRODUCTS).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn customers_import_matches_by_email_or_phone(backend: Backend) {
+    let app = spawn(backend).await;
+    let manager = app.login("manager.ber@demo.local").await;
+    let file = "name,email,phone,note\n\
+        Ada Lovelace,ada@example.com,+49 30 1234567,VIP\n\
+        Alan Turing,,+44 20 7946 0000,\n";
+    let first = import(&app, &manager, "kind=customers", file).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["summary"]["created"], 2);
+
+    // Ada by email (a new note), Alan by phone (an email added), Grace new.
+    let again = "email,phone,name,note\n\
+        ada@example.com,,,Prefers email\n\
+        alan@example.com,+44 20 7946 0000,,\n\
+        grace@example.com,,Grace Hopper,\n";
+    let second = import(&app, &manager, "kind=customers", again).await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
+    let s = &second.body["summary"];
+    assert_eq!(
+        (s["created"].as_i64(), s["updated"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let list = app.get(&manager, "/api/customers?limit=50").await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{items:?}");
+    let ada = items
+        .iter()
+        .find(|c| c["email"] == "ada@example.com")
+        .unwrap();
+    assert_eq!(
+        (ada["name"].as_str(), ada["note"].as_str()),
+        (Some("Ada Lovelace"), Some("Prefers email"))
+    );
+    assert!(
+        items
+            .iter()
+            .any(|c| c["email"] == "alan@example.com" && c["name"] == "Alan Turing")
+    );
+
+    // An email of one customer with the phone of another, a bad email, an empty row, a
+    // duplicate: all reported, nothing written.
+    let bad = "name,email,phone\n\
+        X,ada@example.com,+44 20 7946 0000\n\
+        Y,not-an-email,\n\
+        ,,\n\
+        Z,grace@example.com,\n\
+        Z2,grace@example.com,\n";
+    let reply = import(&app, &manager, "kind=customers", bad).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let found: Vec<(i64, &str)> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (2, "customer_conflict"),
+            (3, "invalid_email"),
+            (6, "duplicate_row")
+        ]
+    );
+    let grace = app.get(&manager, "/api/customers?q=grace").await;
+    assert_eq!(grace.body["items"][0]["name"], "Grace Hopper");
+    let cashier = app.login("cashier1.ber@demo.local").await;
+    assert_eq!(
+        import(&app, &cashier, "kind=customers", file).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
