@@ -497,8 +497,20 @@ export const tests = [
         (await page.getByTestId("kpi-net").innerText()).trim(),
         shared.sale.money(shared.sale.net),
       );
-      await page.getByText("Top products by net sales as a table").click();
+      // The same figure through the server's profit and loss, and the store's stock valuation.
+      await page
+        .getByTestId("pnl")
+        .getByRole("row", { name: /^Revenue/ })
+        .getByText(shared.sale.money(shared.sale.net), { exact: true })
+        .waitFor();
+      await page.getByText("Top products by revenue as a table").click();
       await page.getByRole("cell", { name: products[0].name }).waitFor();
+      // Each report downloads as the server's CSV.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download top products as CSV" }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /^top-products-.*\.csv$/);
       await shot("30-dashboard");
     },
   ],
