@@ -829,4 +829,56 @@ export const tests = [
       assert.equal(await level(paris, products[1]), before.par1 + 5);
     },
   ],
+  [
+    "an admin's CSV with a bad row shows the row's error and imports nothing; the corrected file imports",
+    async ({ base, page, shot }) => {
+      const admin = await apiAs(base, "admin@demo.local");
+      const skus = async () =>
+        (await admin.get("/api/products?q=E2E-IMP&include_inactive=true&limit=50")).items.map(
+          (p) => p.sku,
+        );
+      assert.deepEqual(await skus(), []);
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await page.goto(`${base}/products`);
+      await heading(page, "Products");
+      await page.getByRole("link", { name: "Import CSV" }).click();
+      await heading(page, "Import from CSV");
+      const header = "sku,name,price,cost,tax_class,category\n";
+      const good = "E2E-IMP-1,Imported tea,3.50,1.20,reduced,Imported\n";
+      await page.getByLabel("CSV file").setInputFiles({
+        name: "products.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          header + good + "E2E-IMP-2,Imported coffee,1.234,1.00,reduced,Imported\n",
+        ),
+      });
+      await page.getByRole("button", { name: "Check the file" }).click();
+      const errors = page.getByTestId("import-errors");
+      await errors.waitFor();
+      // Line 3 of the file (the header is line 1), its column and the server's reason.
+      const cells = await errors.getByRole("row").nth(1).getByRole("cell").allInnerTexts();
+      assert.equal(cells[0], "3");
+      assert.equal(cells[1], "price");
+      assert.match(cells[2], /1\.234/);
+      assert.ok(await page.getByRole("button", { name: "Import", exact: true }).isDisabled());
+      await shot("40-import-errors");
+      assert.deepEqual(await skus(), [], "a rejected file writes nothing");
+      // The corrected file: checked, then imported.
+      await page.getByLabel("CSV file").setInputFiles({
+        name: "products.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          header + good + "E2E-IMP-2,Imported coffee,1.23,1.00,reduced,Imported\n",
+        ),
+      });
+      await page.getByRole("button", { name: "Check the file" }).click();
+      await page.getByText("The file is good: 2 rows read, 2 to be created").waitFor();
+      assert.deepEqual(await skus(), [], "a dry run writes nothing");
+      await page.getByRole("button", { name: "Import", exact: true }).click();
+      await page.getByText("Imported: 2 rows read, 2 created").waitFor();
+      await shot("41-import-done");
+      assert.deepEqual((await skus()).sort(), ["E2E-IMP-1", "E2E-IMP-2"]);
+    },
+  ],
 ];
