@@ -37,7 +37,11 @@ async function apiAs(base, email) {
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;
   };
-  return { get: (p) => call("GET", p), post: (p, b) => call("POST", p, b) };
+  return {
+    get: (p) => call("GET", p),
+    post: (p, b) => call("POST", p, b),
+    put: (p, b) => call("PUT", p, b),
+  };
 }
 
 /** Waits until the cart's total is priced (not "…") and returns its text. */
@@ -879,6 +883,61 @@ export const tests = [
       await page.getByText("Imported: 2 rows read, 2 created").waitFor();
       await shot("41-import-done");
       assert.deepEqual((await skus()).sort(), ["E2E-IMP-1", "E2E-IMP-2"]);
+    },
+  ],
+  [
+    "a cashier voids a whole sale with the manager's PIN; the stock comes back",
+    async ({ base, page, shot, shared }) => {
+      const { store, products, money } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      const manager = await apiAs(base, "manager.ber@demo.local");
+      await manager.put("/api/auth/me/pin", { pin: "4321", current_password: DEMO_PASSWORD });
+      const level = async () =>
+        (await admin.get(`/api/stores/${store.id}/stock/${products[0].id}`)).on_hand;
+      const before = await level();
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await page.getByRole("button", { name: /BER-T1/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(`3*${products[0].barcodes[0]}`);
+      await page.keyboard.press("Enter");
+      const total = await pricedTotal(page);
+      await page.keyboard.press("F10");
+      await page.getByRole("dialog", { name: "Payment" }).waitFor();
+      await page.keyboard.press("Enter");
+      const done = page.getByRole("dialog", { name: "Sale complete" });
+      const number = (await done.getByTestId("receipt-number").innerText()).trim();
+      await page.keyboard.press("Enter");
+      await done.waitFor({ state: "detached" });
+      await page.getByText("All sales sent").waitFor();
+      assert.equal(await level(), before - 3);
+      // The void, from the keyboard: Alt+R, the receipt, Tab to "Void the whole sale", PIN.
+      await page.keyboard.press("Alt+r");
+      const dialog = page.getByRole("dialog", { name: "Return by receipt" });
+      await dialog.getByLabel("Receipt number").fill(number);
+      await page.keyboard.press("Enter");
+      await dialog.getByRole("button", { name: "Void the whole sale…" }).focus();
+      await page.keyboard.press("Enter");
+      const voidDialog = page.getByRole("dialog", { name: "Void a sale" });
+      await voidDialog.getByLabel("Reason (optional)").fill("customer changed their mind");
+      await voidDialog.getByLabel("Manager's email").fill("manager.ber@demo.local");
+      await voidDialog.getByLabel("PIN or password").fill("4321");
+      await voidDialog.getByRole("button", { name: `Void and refund ${total}` }).waitFor();
+      await shot("34-void");
+      await voidDialog.getByLabel("PIN or password").press("Enter");
+      await page
+        .getByText(new RegExp(`^Void .* of ${number}: ${total.replace(/[.$]/g, "\\$&")} goes back`))
+        .waitFor();
+      await shot("35-voided");
+      const sale = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${number}`))
+        .items[0];
+      const returns = await admin.get(`/api/stores/${store.id}/returns?sale_id=${sale.id}`);
+      assert.equal(returns.items.length, 1);
+      assert.equal(returns.items[0].kind, "void");
+      assert.equal(money(returns.items[0].total_minor), total);
+      assert.equal(await level(), before);
     },
   ],
 ];
