@@ -679,6 +679,8 @@ export const tests = [
       const bigNumber = (await big.getByTestId("receipt-number").innerText()).trim();
       await page.keyboard.press("Enter");
       await big.waitFor({ state: "detached" });
+      // The sale must reach the server before it can be found by its receipt number.
+      await page.getByText("All sales sent").waitFor();
       await page.keyboard.press("Alt+r");
       await dialog.getByLabel("Receipt number").fill(bigNumber);
       await page.keyboard.press("Enter");
@@ -849,12 +851,12 @@ export const tests = [
       await page.getByRole("link", { name: "Import CSV" }).click();
       await heading(page, "Import from CSV");
       const header = "sku,name,price,cost,tax_class,category\n";
-      const good = "E2E-IMP-1,Imported tea,3.50,1.20,reduced,Imported\n";
+      const good = "E2E-IMP-1,Imported tea,3.50,1.20,standard,Imported\n";
       await page.getByLabel("CSV file").setInputFiles({
         name: "products.csv",
         mimeType: "text/csv",
         buffer: Buffer.from(
-          header + good + "E2E-IMP-2,Imported coffee,1.234,1.00,reduced,Imported\n",
+          header + good + "E2E-IMP-2,Imported coffee,1.234,1.00,standard,Imported\n",
         ),
       });
       await page.getByRole("button", { name: "Check the file" }).click();
@@ -873,7 +875,7 @@ export const tests = [
         name: "products.csv",
         mimeType: "text/csv",
         buffer: Buffer.from(
-          header + good + "E2E-IMP-2,Imported coffee,1.23,1.00,reduced,Imported\n",
+          header + good + "E2E-IMP-2,Imported coffee,1.23,1.00,standard,Imported\n",
         ),
       });
       await page.getByRole("button", { name: "Check the file" }).click();

@@ -438,7 +438,7 @@ export function DashboardPage() {
               {r.staff.items.length === 0 ? (
                 <Empty title="No sales in this period" />
               ) : (
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0} role="region" aria-label="Staff figures">
                   <table className="table">
                     <thead>
                       <tr>
@@ -538,7 +538,7 @@ function StoreTable({
   rate: (bps: number | null) => string;
 }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Stores compared">
       <table className="table">
         <caption className="hint">
           {periodLabel(data.period, locale)} against {periodLabel(data.previous_period, locale)},

@@ -219,7 +219,7 @@ function ResultView({ result }: { result: Result }) {
         </p>
       </div>
       <h2 id="import-errors">Rows to correct</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Rows to correct">
         <table className="table" data-testid="import-errors">
           <thead>
             <tr>
