@@ -942,4 +942,32 @@ export const tests = [
       assert.equal(await level(), before);
     },
   ],
+  [
+    "the app shell opens without network once it has been opened online (service worker)",
+    async ({ base, page, context }) => {
+      await page.goto(base + "/");
+      await heading(page, "Sign in");
+      // The service worker installs (caching index.html and its assets) and takes control.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        if (!navigator.serviceWorker.controller)
+          await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r));
+      });
+      const sw = await fetch(base + "/sw.js");
+      assert.equal(
+        sw.headers.get("cache-control"),
+        "no-cache",
+        "the worker itself is never cached",
+      );
+      await context.setOffline(true);
+      try {
+        await page.reload();
+        await heading(page, "Sign in");
+        await page.goto(base + "/pos");
+        await heading(page, "Sign in");
+      } finally {
+        await context.setOffline(false);
+      }
+    },
+  ],
 ];
