@@ -943,6 +943,68 @@ export const tests = [
     },
   ],
   [
+    "an exchange: a return as exchange credit pays part of the next sale",
+    async ({ base, page, shot, shared }) => {
+      const { store, products, money } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await page.getByRole("button", { name: /BER-T1/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(`2*${products[0].barcodes[0]}`);
+      await page.keyboard.press("Enter");
+      await pricedTotal(page);
+      await page.keyboard.press("F10");
+      await page.getByRole("dialog", { name: "Payment" }).waitFor();
+      await page.keyboard.press("Enter");
+      const done = page.getByRole("dialog", { name: "Sale complete" });
+      const number = (await done.getByTestId("receipt-number").innerText()).trim();
+      await page.keyboard.press("Enter");
+      await done.waitFor({ state: "detached" });
+      await page.getByText("All sales sent").waitFor();
+      await page.keyboard.press("Alt+r");
+      const dialog = page.getByRole("dialog", { name: "Return by receipt" });
+      await dialog.getByLabel("Receipt number").fill(number);
+      await page.keyboard.press("Enter");
+      await dialog.getByLabel(`Quantity of ${products[0].name} to return`).fill("1");
+      await dialog.getByLabel("As exchange credit (for new items now)").check();
+      const credit = (await dialog.getByTestId("refund-total").innerText()).trim();
+      await shot("36-exchange-return");
+      await dialog.getByRole("button", { name: `Refund ${credit}` }).click();
+      await page.getByText(new RegExp(`exchange credit\\. Ring up the new items`)).waitFor();
+      // The new item, paid first with the credit (F6), the rest in cash.
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(`2*${products[1].barcodes[0]}`);
+      await page.keyboard.press("Enter");
+      await pricedTotal(page);
+      await page.keyboard.press("F10");
+      const pay = page.getByRole("dialog", { name: "Payment" });
+      await pay.getByRole("button", { name: `Exchange credit ${credit}` }).waitFor();
+      await page.keyboard.press("F6");
+      await pay
+        .getByRole("list", { name: "Payments so far" })
+        .getByText(/Exchange credit/)
+        .waitFor();
+      await shot("37-exchange-payment");
+      await page.keyboard.press("Enter");
+      const next = page.getByRole("dialog", { name: "Sale complete" });
+      const newNumber = (await next.getByTestId("receipt-number").innerText()).trim();
+      await page.keyboard.press("Enter");
+      await page.getByText("All sales sent").waitFor();
+      const sale = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${newNumber}`))
+        .items[0];
+      const old = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${number}`))
+        .items[0];
+      const ret = (await admin.get(`/api/stores/${store.id}/returns?sale_id=${old.id}`)).items[0];
+      const exchange = sale.payments.find((p) => p.kind === "other" && p.method === "exchange");
+      assert.ok(exchange, "the new sale is paid with exchange credit");
+      assert.equal(money(exchange.amount_minor), credit);
+      assert.equal(exchange.reference, ret.id);
+    },
+  ],
+  [
     "the app shell opens without network once it has been opened online (service worker)",
     async ({ base, page, context }) => {
       await page.goto(base + "/");

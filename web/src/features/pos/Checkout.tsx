@@ -771,12 +771,10 @@ export function Checkout({
             closeDialog();
             const { sale_receipt: of, refund_minor: amount, refund_kind: how } = entry.summary;
             const head = `${entry.void_of ? "Void" : "Return"} ${entry.mutation.receipt_number} of ${of}`;
-            if (how === "exchange")
-              setExchange({
-                returnId: entry.mutation.id,
-                receipt: entry.mutation.receipt_number,
-                amount,
-              });
+            // The credit is referenced by the server's return id, known once the return is sent.
+            const returnId = (entry.result as { id?: string } | undefined)?.id;
+            if (how === "exchange" && returnId)
+              setExchange({ returnId, receipt: entry.mutation.receipt_number, amount });
             setMessage({
               tone: "info",
               text:
@@ -784,9 +782,11 @@ export function Checkout({
                   ? `${head}: ${money(amount)} goes back to the tenders the sale was paid with (cash from the drawer, cards on the card terminal).`
                   : how === "card"
                     ? `${head}: ${money(amount)} refunded to the card.`
-                    : how === "exchange"
+                    : how === "exchange" && returnId
                       ? `${head}: ${money(amount)} exchange credit. Ring up the new items and pay with Exchange credit (F6 in the payment).`
-                      : `${head}: give the customer ${money(amount)} in cash.`,
+                      : how === "exchange"
+                        ? `${head}: ${money(amount)} exchange credit, kept on this till until the server can be reached; the credit can pay a sale once the return is recorded.`
+                        : `${head}: give the customer ${money(amount)} in cash.`,
             });
           }}
         />
