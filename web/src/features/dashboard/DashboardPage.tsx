@@ -276,10 +276,7 @@ export function DashboardPage() {
               before={money(r.kpis.previous.returns_minor)}
             />
           </section>
-          <p className="hint">
-            Previous period: {periodLabel(r.kpis.previous_period, locale)}.{" "}
-            {csv("kpis", { granularity: grain })}
-          </p>
+          <p className="hint">Previous period: {periodLabel(r.kpis.previous_period, locale)}. </p>
           <div className="dash-grid">
             <Report
               id="over-time"
@@ -368,10 +365,10 @@ export function DashboardPage() {
               <table className="table pnl" data-testid="pnl">
                 <tbody>
                   <Line label="Gross sales (incl. tax)" value={money(r.pnl.gross_sales_minor)} />
-                  <Line label="− Returns (incl. tax)" value={money(-r.pnl.returns_minor)} />
-                  <Line label="− Tax" value={money(-r.pnl.tax_minor)} />
+                  <Line label="− Returns (incl. tax)" value={money(negate(r.pnl.returns_minor))} />
+                  <Line label="− Tax" value={money(negate(r.pnl.tax_minor))} />
                   <Line label="Revenue" value={money(r.pnl.revenue_minor)} strong />
-                  <Line label="− Cost of goods sold" value={money(-r.pnl.cogs_minor)} />
+                  <Line label="− Cost of goods sold" value={money(negate(r.pnl.cogs_minor))} />
                   <Line
                     label={`Gross profit (${rate(r.pnl.gross_margin_bps)})`}
                     value={money(r.pnl.gross_profit_minor)}
@@ -434,7 +431,7 @@ export function DashboardPage() {
                 </table>
               ) : null}
             </Report>
-            <Report id="staff" title="Staff" download={csv("staff")}>
+            <Report id="staff" title="Staff" wide download={csv("staff")}>
               {r.staff.items.length === 0 ? (
                 <Empty title="No sales in this period" />
               ) : (
@@ -516,6 +513,11 @@ function Report({
       {children}
     </section>
   );
+}
+
+/** A subtracted amount shown with its minus sign (never "−0.00"). */
+function negate(v: number): number {
+  return v === 0 ? 0 : -v;
 }
 
 function Line({ label, value, strong }: { label: string; value: string; strong?: boolean }) {
