@@ -189,10 +189,7 @@ export function PaymentDialog({
           </div>
           {state.nonCash ? (
             <div>
-              <dt>
-                Paid by card{redeemPoints ? " and points" : ""}
-                {exchangeUsed ? " and exchange credit" : ""}
-              </dt>
+              <dt>Paid by {nonCashLabel(tenders)}</dt>
               <dd>{money(state.nonCash)}</dd>
             </div>
           ) : null}
@@ -380,4 +377,17 @@ function notes(due: number, currency: string): number[] {
     if (v > due && out.length < 3) out.push(v);
   }
   return out;
+}
+
+/** "card", "points", "exchange credit", or several of them joined with "and". */
+export function nonCashLabel(tenders: Payment[]): string {
+  const kinds = new Set<string>();
+  for (const t of tenders) {
+    if (t.kind === "card") kinds.add("card");
+    else if (t.kind === "other")
+      kinds.add(
+        t.method === "loyalty" ? "points" : t.method === "exchange" ? "exchange credit" : t.method,
+      );
+  }
+  return [...kinds].join(" and ");
 }

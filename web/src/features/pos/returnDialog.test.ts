@@ -38,3 +38,21 @@ describe("refunds, exchanges and voids at the till", () => {
     );
   });
 });
+
+describe("the payment's summary", () => {
+  it("names only the tenders used", async () => {
+    const { nonCashLabel } = await import("./PaymentDialog");
+    expect(
+      nonCashLabel([
+        { kind: "other", method: "exchange", amount_minor: 255, reference: "r" },
+        { kind: "cash", tendered_minor: 500 },
+      ]),
+    ).toBe("exchange credit");
+    expect(
+      nonCashLabel([
+        { kind: "card", amount_minor: 100, reference: "A" },
+        { kind: "other", method: "loyalty", amount_minor: 100 },
+      ]),
+    ).toBe("card and points");
+  });
+});
