@@ -40,7 +40,6 @@ async function apiAs(base, email) {
   return {
     get: (p) => call("GET", p),
     post: (p, b) => call("POST", p, b),
-    put: (p, b) => call("PUT", p, b),
   };
 }
 
@@ -892,8 +891,22 @@ export const tests = [
     async ({ base, page, shot, shared }) => {
       const { store, products, money } = shared.sale;
       const admin = await apiAs(base, "admin@demo.local");
-      const manager = await apiAs(base, "manager.ber@demo.local");
-      await manager.put("/api/auth/me/pin", { pin: "4321", current_password: DEMO_PASSWORD });
+      // The manager sets their approval PIN on My account.
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      await page.goto(`${base}/account`);
+      await heading(page, "My account");
+      const pinCard = page.getByRole("article", { name: "Approval PIN" });
+      await pinCard.getByLabel("New PIN (4 to 8 digits)").fill("12");
+      await pinCard.getByLabel("Current password").fill(DEMO_PASSWORD);
+      await pinCard.getByRole("button", { name: "Save PIN" }).click();
+      await pinCard.getByText("A PIN is 4 to 8 digits.").waitFor();
+      await pinCard.getByLabel("New PIN (4 to 8 digits)").fill("4321");
+      await pinCard.getByRole("button", { name: "Save PIN" }).click();
+      await pinCard.getByText("PIN saved.").waitFor();
+      await shot("34a-approval-pin");
+      await page.getByRole("button", { name: "Sign out", exact: true }).first().click();
+      await heading(page, "Sign in");
       const level = async () =>
         (await admin.get(`/api/stores/${store.id}/stock/${products[0].id}`)).on_hand;
       const before = await level();

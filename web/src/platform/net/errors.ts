@@ -149,6 +149,7 @@ const ADVICE: Record<string, string> = {
   malformed_csv: "The file is not a valid CSV (check the quotes around cells).",
   missing_store: "Choose the store the counts are for, or add a store column with store codes.",
   unsupported_media_type: "Choose a CSV file (.csv).",
+  invalid_pin: "A PIN is 4 to 8 digits.",
   internal_error:
     "Something went wrong on the server. Try again; if it persists, quote the reference below to support.",
 };
