@@ -37,7 +37,10 @@ async function apiAs(base, email) {
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;
   };
-  return { get: (p) => call("GET", p), post: (p, b) => call("POST", p, b) };
+  return {
+    get: (p) => call("GET", p),
+    post: (p, b) => call("POST", p, b),
+  };
 }
 
 /** Waits until the cart's total is priced (not "…") and returns its text. */
@@ -497,8 +500,20 @@ export const tests = [
         (await page.getByTestId("kpi-net").innerText()).trim(),
         shared.sale.money(shared.sale.net),
       );
-      await page.getByText("Top products by net sales as a table").click();
+      // The same figure through the server's profit and loss, and the store's stock valuation.
+      await page
+        .getByTestId("pnl")
+        .getByRole("row", { name: /^Revenue/ })
+        .getByText(shared.sale.money(shared.sale.net), { exact: true })
+        .waitFor();
+      await page.getByText("Top products by revenue as a table").click();
       await page.getByRole("cell", { name: products[0].name }).waitFor();
+      // Each report downloads as the server's CSV.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download top products as CSV" }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /^top-products-.*\.csv$/);
       await shot("30-dashboard");
     },
   ],
@@ -663,6 +678,8 @@ export const tests = [
       const bigNumber = (await big.getByTestId("receipt-number").innerText()).trim();
       await page.keyboard.press("Enter");
       await big.waitFor({ state: "detached" });
+      // The sale must reach the server before it can be found by its receipt number.
+      await page.getByText("All sales sent").waitFor();
       await page.keyboard.press("Alt+r");
       await dialog.getByLabel("Receipt number").fill(bigNumber);
       await page.keyboard.press("Enter");
@@ -815,6 +832,217 @@ export const tests = [
       assert.equal(await level(berlin, products[0]), before.ber0 - 2);
       assert.equal(await level(paris, products[0]), before.par0 + 1);
       assert.equal(await level(paris, products[1]), before.par1 + 5);
+    },
+  ],
+  [
+    "an admin's CSV with a bad row shows the row's error and imports nothing; the corrected file imports",
+    async ({ base, page, shot }) => {
+      const admin = await apiAs(base, "admin@demo.local");
+      const skus = async () =>
+        (await admin.get("/api/products?q=E2E-IMP&include_inactive=true&limit=50")).items.map(
+          (p) => p.sku,
+        );
+      assert.deepEqual(await skus(), []);
+      await signIn(page, base, "admin@demo.local", DEMO_PASSWORD);
+      await heading(page, "Stores");
+      await page.goto(`${base}/products`);
+      await heading(page, "Products");
+      await page.getByRole("link", { name: "Import CSV" }).click();
+      await heading(page, "Import from CSV");
+      const header = "sku,name,price,cost,tax_class,category\n";
+      const good = "E2E-IMP-1,Imported tea,3.50,1.20,standard,Imported\n";
+      await page.getByLabel("CSV file").setInputFiles({
+        name: "products.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          header + good + "E2E-IMP-2,Imported coffee,1.234,1.00,standard,Imported\n",
+        ),
+      });
+      await page.getByRole("button", { name: "Check the file" }).click();
+      const errors = page.getByTestId("import-errors");
+      await errors.waitFor();
+      // Line 3 of the file (the header is line 1), its column and the server's reason.
+      const cells = await errors.getByRole("row").nth(1).getByRole("cell").allInnerTexts();
+      assert.equal(cells[0], "3");
+      assert.equal(cells[1], "price");
+      assert.match(cells[2], /1\.234/);
+      assert.ok(await page.getByRole("button", { name: "Import", exact: true }).isDisabled());
+      await shot("40-import-errors");
+      assert.deepEqual(await skus(), [], "a rejected file writes nothing");
+      // The corrected file: checked, then imported.
+      await page.getByLabel("CSV file").setInputFiles({
+        name: "products.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          header + good + "E2E-IMP-2,Imported coffee,1.23,1.00,standard,Imported\n",
+        ),
+      });
+      await page.getByRole("button", { name: "Check the file" }).click();
+      await page.getByText("The file is good: 2 rows read, 2 to be created").waitFor();
+      assert.deepEqual(await skus(), [], "a dry run writes nothing");
+      await page.getByRole("button", { name: "Import", exact: true }).click();
+      await page.getByText("Imported: 2 rows read, 2 created").waitFor();
+      await shot("41-import-done");
+      assert.deepEqual((await skus()).sort(), ["E2E-IMP-1", "E2E-IMP-2"]);
+    },
+  ],
+  [
+    "a cashier voids a whole sale with the manager's PIN; the stock comes back",
+    async ({ base, page, shot, shared }) => {
+      const { store, products, money } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      // The manager sets their approval PIN on My account.
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      await page.goto(`${base}/account`);
+      await heading(page, "My account");
+      const pinCard = page.getByRole("article", { name: "Approval PIN" });
+      await pinCard.getByLabel("New PIN (4 to 8 digits)").fill("12");
+      await pinCard.getByLabel("Current password").fill(DEMO_PASSWORD);
+      await pinCard.getByRole("button", { name: "Save PIN" }).click();
+      await pinCard.getByText("A PIN is 4 to 8 digits.").waitFor();
+      await pinCard.getByLabel("New PIN (4 to 8 digits)").fill("4321");
+      await pinCard.getByRole("button", { name: "Save PIN" }).click();
+      await pinCard.getByText("PIN saved.").waitFor();
+      await shot("34a-approval-pin");
+      await page.getByRole("button", { name: "Sign out", exact: true }).first().click();
+      await heading(page, "Sign in");
+      const level = async () =>
+        (await admin.get(`/api/stores/${store.id}/stock/${products[0].id}`)).on_hand;
+      const before = await level();
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await page.getByRole("button", { name: /BER-T1/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(`3*${products[0].barcodes[0]}`);
+      await page.keyboard.press("Enter");
+      const total = await pricedTotal(page);
+      await page.keyboard.press("F10");
+      await page.getByRole("dialog", { name: "Payment" }).waitFor();
+      await page.keyboard.press("Enter");
+      const done = page.getByRole("dialog", { name: "Sale complete" });
+      const number = (await done.getByTestId("receipt-number").innerText()).trim();
+      await page.keyboard.press("Enter");
+      await done.waitFor({ state: "detached" });
+      await page.getByText("All sales sent").waitFor();
+      assert.equal(await level(), before - 3);
+      // The void, from the keyboard: Alt+R, the receipt, Tab to "Void the whole sale", PIN.
+      await page.keyboard.press("Alt+r");
+      const dialog = page.getByRole("dialog", { name: "Return by receipt" });
+      await dialog.getByLabel("Receipt number").fill(number);
+      await page.keyboard.press("Enter");
+      await dialog.getByRole("button", { name: "Void the whole sale…" }).focus();
+      await page.keyboard.press("Enter");
+      const voidDialog = page.getByRole("dialog", { name: "Void a sale" });
+      await voidDialog.getByLabel("Reason (optional)").fill("customer changed their mind");
+      await voidDialog.getByLabel("Manager's email").fill("manager.ber@demo.local");
+      await voidDialog.getByLabel("PIN or password").fill("4321");
+      await voidDialog.getByRole("button", { name: `Void and refund ${total}` }).waitFor();
+      await shot("34-void");
+      await voidDialog.getByLabel("PIN or password").press("Enter");
+      await page
+        .getByText(new RegExp(`^Void .* of ${number}: ${total.replace(/[.$]/g, "\\$&")} goes back`))
+        .waitFor();
+      await shot("35-voided");
+      const sale = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${number}`))
+        .items[0];
+      const returns = await admin.get(`/api/stores/${store.id}/returns?sale_id=${sale.id}`);
+      assert.equal(returns.items.length, 1);
+      assert.equal(returns.items[0].kind, "void");
+      assert.equal(money(returns.items[0].total_minor), total);
+      assert.equal(await level(), before);
+    },
+  ],
+  [
+    "an exchange: a return as exchange credit pays part of the next sale",
+    async ({ base, page, shot, shared }) => {
+      const { store, products, money } = shared.sale;
+      const admin = await apiAs(base, "admin@demo.local");
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Set up this till · Berlin Mitte");
+      await page.getByRole("button", { name: /BER-T1/ }).click();
+      await heading(page, "Sell · Berlin Mitte");
+      await page.getByText(/Catalog: [1-9]\d* products/).waitFor();
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(`2*${products[0].barcodes[0]}`);
+      await page.keyboard.press("Enter");
+      await pricedTotal(page);
+      await page.keyboard.press("F10");
+      await page.getByRole("dialog", { name: "Payment" }).waitFor();
+      await page.keyboard.press("Enter");
+      const done = page.getByRole("dialog", { name: "Sale complete" });
+      const number = (await done.getByTestId("receipt-number").innerText()).trim();
+      await page.keyboard.press("Enter");
+      await done.waitFor({ state: "detached" });
+      await page.getByText("All sales sent").waitFor();
+      await page.keyboard.press("Alt+r");
+      const dialog = page.getByRole("dialog", { name: "Return by receipt" });
+      await dialog.getByLabel("Receipt number").fill(number);
+      await page.keyboard.press("Enter");
+      await dialog.getByLabel(`Quantity of ${products[0].name} to return`).fill("1");
+      await dialog.getByLabel("As exchange credit (for new items now)").check();
+      const credit = (await dialog.getByTestId("refund-total").innerText()).trim();
+      await shot("36-exchange-return");
+      await dialog.getByRole("button", { name: `Refund ${credit}` }).click();
+      await page.getByText(new RegExp(`exchange credit\\. Ring up the new items`)).waitFor();
+      // The new item, paid first with the credit (F6), the rest in cash.
+      await page.getByLabel("Scan or search").focus();
+      await page.keyboard.type(`2*${products[1].barcodes[0]}`);
+      await page.keyboard.press("Enter");
+      await pricedTotal(page);
+      await page.keyboard.press("F10");
+      const pay = page.getByRole("dialog", { name: "Payment" });
+      await pay.getByRole("button", { name: `Exchange credit ${credit}` }).waitFor();
+      await page.keyboard.press("F6");
+      await pay
+        .getByRole("list", { name: "Payments so far" })
+        .getByText(/Exchange credit/)
+        .waitFor();
+      await shot("37-exchange-payment");
+      await page.keyboard.press("Enter");
+      const next = page.getByRole("dialog", { name: "Sale complete" });
+      const newNumber = (await next.getByTestId("receipt-number").innerText()).trim();
+      await page.keyboard.press("Enter");
+      await page.getByText("All sales sent").waitFor();
+      const sale = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${newNumber}`))
+        .items[0];
+      const old = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${number}`))
+        .items[0];
+      const ret = (await admin.get(`/api/stores/${store.id}/returns?sale_id=${old.id}`)).items[0];
+      const exchange = sale.payments.find((p) => p.kind === "other" && p.method === "exchange");
+      assert.ok(exchange, "the new sale is paid with exchange credit");
+      assert.equal(money(exchange.amount_minor), credit);
+      assert.equal(exchange.reference, ret.id);
+    },
+  ],
+  [
+    "the app shell opens without network once it has been opened online (service worker)",
+    async ({ base, page, context }) => {
+      await page.goto(base + "/");
+      await heading(page, "Sign in");
+      // The service worker installs (caching index.html and its assets) and takes control.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        if (!navigator.serviceWorker.controller)
+          await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r));
+      });
+      const sw = await fetch(base + "/sw.js");
+      assert.equal(
+        sw.headers.get("cache-control"),
+        "no-cache",
+        "the worker itself is never cached",
+      );
+      await context.setOffline(true);
+      try {
+        await page.reload();
+        await heading(page, "Sign in");
+        await page.goto(base + "/pos");
+        await heading(page, "Sign in");
+      } finally {
+        await context.setOffline(false);
+      }
     },
   ],
 ];

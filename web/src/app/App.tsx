@@ -17,6 +17,7 @@ import type { Me } from "../features/auth/types";
 import { PosPage } from "../features/pos/PosPage";
 import { ProductEditPage, ProductNewPage } from "../features/products/ProductFormPage";
 import { ProductsPage } from "../features/products/ProductsPage";
+import { ImportPage } from "../features/imports/ImportPage";
 import { StockItemPage } from "../features/stock/StockItemPage";
 import { StockPage } from "../features/stock/StockPage";
 import { GoodsPage } from "../features/stock/GoodsPage";
@@ -134,6 +135,7 @@ function Routes({ path }: { path: string }) {
       </Suspense>
     );
   if (path === "/products") return <ProductsPage />;
+  if (path === "/imports") return <ImportPage />;
   if (path === "/stock") return <StockPage />;
   if (path === "/stock/goods") return <GoodsPage />;
   if (path === "/customers") return <CustomersPage />;

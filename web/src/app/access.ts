@@ -96,6 +96,8 @@ export function mayOpen(access: Access, path: string): boolean {
       return access.viewDashboard;
     case "customers":
       return access.viewCustomers;
+    case "imports":
+      return access.isAdmin || access.isManager;
     default:
       return true;
   }

@@ -3,6 +3,7 @@ import { useApp } from "../../app/context";
 import { formatDate } from "../../platform/format";
 import { Confirm, Page } from "../../ui/ui";
 import { ChangePasswordForm } from "../auth/ChangePasswordForm";
+import { PinForm } from "./PinForm";
 
 export function AccountPage() {
   const { me, api, session, access } = useApp();
@@ -41,6 +42,12 @@ export function AccountPage() {
           <h2 id="pw">Change password</h2>
           <ChangePasswordForm api={api} session={session} email={me.user.email} />
         </article>
+        {access.isAdmin || access.isManager ? (
+          <article className="card" aria-labelledby="pin">
+            <h2 id="pin">Approval PIN</h2>
+            <PinForm api={api} />
+          </article>
+        ) : null}
         <article className="card" aria-labelledby="sessions">
           <h2 id="sessions">Sessions</h2>
           <p>

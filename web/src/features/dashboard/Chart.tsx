@@ -41,6 +41,7 @@ export function BarChart({
   axisLabel,
   horizontal,
   line,
+  labelHeading,
 }: {
   title: string;
   summary: string;
@@ -52,6 +53,8 @@ export function BarChart({
   axisLabel: string;
   horizontal?: boolean;
   line?: boolean;
+  /** The table's first column heading (default "When" or "Name"). */
+  labelHeading?: string;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -106,7 +109,7 @@ export function BarChart({
         <table className="table">
           <thead>
             <tr>
-              <th scope="col">{horizontal ? "Name" : "When"}</th>
+              <th scope="col">{labelHeading ?? (horizontal ? "Name" : "When")}</th>
               <th scope="col" className="num">
                 {axisLabel}
               </th>

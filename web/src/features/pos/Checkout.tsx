@@ -47,7 +47,7 @@ import { CameraDialog, cameraScanSupported } from "./CameraDialog";
 import { CartTable, Totals, describeCartError } from "./CartView";
 import { type Outbox, type SaleEntry, enqueueSale } from "./outbox";
 import { type ParkedCart, ParkedDialog } from "./ParkedDialog";
-import { PaymentDialog, type PaymentResult } from "./PaymentDialog";
+import { type ExchangeCredit, PaymentDialog, type PaymentResult } from "./PaymentDialog";
 import { PromptDialog } from "./PromptDialog";
 import { ReceiptDialog } from "./Receipt";
 import { RefusedSales } from "./RefusedSales";
@@ -109,6 +109,8 @@ export function Checkout({
   const [activeOption, setActiveOption] = useState(0);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [message, setMessage] = useState<Message>(null);
+  // Exchange credit of a return just taken: offered in the next payment until spent.
+  const [exchange, setExchange] = useState<ExchangeCredit | null>(null);
   const [receipt, setReceipt] = useState<SaleEntry | null>(null);
   const [parkedCount, setParkedCount] = useState(0);
   // The loyalty programme's rates (null until known, e.g. offline: no paying with points).
@@ -379,6 +381,8 @@ export function Checkout({
     setDialog(null);
     setReceipt(entry);
     setCart(emptyCart());
+    // Exchange credit is spent once (the server refuses it twice).
+    if (r.payments.some((p) => p.kind === "other" && p.method === "exchange")) setExchange(null);
     setSelected(-1);
   };
 
@@ -618,6 +622,7 @@ export function Checkout({
                 }
               : undefined
           }
+          exchange={exchange}
           onComplete={completeSale}
           onClose={closeDialog}
         />
@@ -764,9 +769,24 @@ export function Checkout({
           onClose={closeDialog}
           onDone={(entry) => {
             closeDialog();
+            const { sale_receipt: of, refund_minor: amount, refund_kind: how } = entry.summary;
+            const head = `${entry.void_of ? "Void" : "Return"} ${entry.mutation.receipt_number} of ${of}`;
+            // The credit is referenced by the server's return id, known once the return is sent.
+            const returnId = (entry.result as { id?: string } | undefined)?.id;
+            if (how === "exchange" && returnId)
+              setExchange({ returnId, receipt: entry.mutation.receipt_number, amount });
             setMessage({
               tone: "info",
-              text: `Return ${entry.mutation.receipt_number} of ${entry.summary.sale_receipt}: give the customer ${money(entry.summary.refund_minor)} in cash.`,
+              text:
+                how === "void"
+                  ? `${head}: ${money(amount)} goes back to the tenders the sale was paid with (cash from the drawer, cards on the card terminal).`
+                  : how === "card"
+                    ? `${head}: ${money(amount)} refunded to the card.`
+                    : how === "exchange" && returnId
+                      ? `${head}: ${money(amount)} exchange credit. Ring up the new items and pay with Exchange credit (F6 in the payment).`
+                      : how === "exchange"
+                        ? `${head}: ${money(amount)} exchange credit, kept on this till until the server can be reached; the credit can pay a sale once the return is recorded.`
+                        : `${head}: give the customer ${money(amount)} in cash.`,
             });
           }}
         />

@@ -27,11 +27,19 @@ export interface PointsOffer {
   valuePerPoint: number;
 }
 
+/** Exchange credit from a return just taken (its id is the tender's reference). */
+export interface ExchangeCredit {
+  returnId: string;
+  receipt: string;
+  amount: number;
+}
+
 export function PaymentDialog({
   total,
   currency,
   money,
   points,
+  exchange,
   onComplete,
   onClose,
 }: {
@@ -39,6 +47,7 @@ export function PaymentDialog({
   currency: string;
   money: Money;
   points?: PointsOffer | undefined;
+  exchange?: ExchangeCredit | null | undefined;
   onComplete: (r: PaymentResult) => Promise<void>;
   onClose: () => void;
 }) {
@@ -133,6 +142,20 @@ export function PaymentDialog({
     }
   };
 
+  const exchangeUsed = tenders.some((t) => t.kind === "other" && t.method === "exchange");
+  const useExchange = () => {
+    if (!exchange || exchangeUsed || state.remaining <= 0) return;
+    const amount = Math.min(exchange.amount, state.remaining);
+    const next: Payment[] = [
+      ...tenders,
+      { kind: "other", method: "exchange", amount_minor: amount, reference: exchange.returnId },
+    ];
+    setTenders(next);
+    setError(null);
+    if (amount === state.remaining) void finishWith(next, redeemPoints);
+    else window.setTimeout(() => cashInput.current?.focus(), 0);
+  };
+
   const switchTo = (m: "cash" | "card") => {
     setMode(m);
     setError(null);
@@ -153,6 +176,9 @@ export function PaymentDialog({
           } else if (e.key === "F4" && points) {
             e.preventDefault();
             usePoints();
+          } else if (e.key === "F6" && exchange) {
+            e.preventDefault();
+            useExchange();
           }
         }}
       >
@@ -163,7 +189,7 @@ export function PaymentDialog({
           </div>
           {state.nonCash ? (
             <div>
-              <dt>Paid by card{redeemPoints ? " and points" : ""}</dt>
+              <dt>Paid by {nonCashLabel(tenders)}</dt>
               <dd>{money(state.nonCash)}</dd>
             </div>
           ) : null}
@@ -180,7 +206,9 @@ export function PaymentDialog({
                   ? `Card ${t.reference}`
                   : t.kind === "other" && t.method === "loyalty"
                     ? `${redeemPoints} points`
-                    : t.kind}{" "}
+                    : t.kind === "other" && t.method === "exchange"
+                      ? `Exchange credit (${exchange?.receipt ?? "return"})`
+                      : t.kind}{" "}
                 {money(t.kind === "cash" ? t.tendered_minor : t.amount_minor)}
                 <button
                   type="button"
@@ -221,6 +249,16 @@ export function PaymentDialog({
               onClick={usePoints}
             >
               Pay with points ({points.balance}) <kbd>F4</kbd>
+            </button>
+          ) : null}
+          {exchange ? (
+            <button
+              type="button"
+              className="btn"
+              disabled={exchangeUsed || state.remaining <= 0}
+              onClick={useExchange}
+            >
+              Exchange credit {money(exchange.amount)} <kbd>F6</kbd>
             </button>
           ) : null}
         </div>
@@ -339,4 +377,17 @@ function notes(due: number, currency: string): number[] {
     if (v > due && out.length < 3) out.push(v);
   }
   return out;
+}
+
+/** "card", "points", "exchange credit", or several of them joined with "and". */
+export function nonCashLabel(tenders: Payment[]): string {
+  const kinds = new Set<string>();
+  for (const t of tenders) {
+    if (t.kind === "card") kinds.add("card");
+    else if (t.kind === "other")
+      kinds.add(
+        t.method === "loyalty" ? "points" : t.method === "exchange" ? "exchange credit" : t.method,
+      );
+  }
+  return [...kinds].join(" and ");
 }

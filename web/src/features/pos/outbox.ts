@@ -19,7 +19,7 @@ import { type PosDb, getAll, promised, transact } from "../../platform/db/posDb"
 import type { Api } from "../../platform/net/api";
 import { ApiError } from "../../platform/net/errors";
 import { type TillBinding, receiptNumber } from "./till";
-import type { Approval, ReturnMutation, SaleMutation, SaleView } from "./types";
+import type { Approval, ReturnMutation, SaleMutation, SaleView, VoidMutation } from "./types";
 
 export const KEEP_SENT = 50;
 
@@ -42,6 +42,8 @@ export interface ReturnSummary {
   sale_receipt: string;
   currency: string;
   refund_minor: number;
+  /** How the money went back: cash, to the card, exchange credit, or a void (its own tenders). */
+  refund_kind?: "cash" | "card" | "exchange" | "void";
 }
 
 export type OutboxEntry = SaleEntry | ReturnEntry;
@@ -72,7 +74,10 @@ export interface SaleEntry extends EntryBase {
  */
 export interface ReturnEntry extends EntryBase {
   kind: "return";
-  mutation: ReturnMutation;
+  /** A return, or — with {@link ReturnEntry.void_of} — a void of the whole sale. */
+  mutation: ReturnMutation | VoidMutation;
+  /** The sale voided (the void goes to `.../sales/{void_of}/void`). */
+  void_of?: string;
   summary: ReturnSummary;
   result?: unknown;
 }
@@ -117,6 +122,36 @@ export async function enqueueReturn(
     const mutation = build(seq, number, binding);
     return { ...envelope(mutation.id, storeId, binding, seq), kind: "return", mutation, summary };
   }) as Promise<ReturnEntry>;
+}
+
+/**
+ * Puts a void of a whole sale in the outbox (its own seq and return receipt number, like a
+ * return). The manager's approval goes in with {@link Outbox.approve}, in memory only.
+ */
+export async function enqueueVoid(
+  pos: PosDb,
+  storeId: string,
+  saleId: string,
+  build: (seq: number, receipt: string, binding: TillBinding) => VoidMutation,
+  summary: ReturnSummary,
+): Promise<ReturnEntry> {
+  return enqueue(pos, storeId, (seq, number, binding) => {
+    const mutation = build(seq, number, binding);
+    return {
+      ...envelope(mutation.id, storeId, binding, seq),
+      kind: "return",
+      void_of: saleId,
+      mutation,
+      summary: { ...summary, refund_kind: "void" },
+    };
+  }) as Promise<ReturnEntry>;
+}
+
+/** Where an entry is sent. */
+export function pathOf(entry: OutboxEntry): string {
+  const store = `/api/stores/${entry.store_id}`;
+  if (entry.kind === "sale") return `${store}/sales`;
+  return entry.void_of ? `${store}/sales/${entry.void_of}/void` : `${store}/returns`;
 }
 
 function envelope(id: string, storeId: string, binding: TillBinding, seq: number): EntryBase {
@@ -279,7 +314,7 @@ export class Outbox {
         try {
           const approval = this.approvals.get(entry.id);
           const result = await this.api.post<SaleView>(
-            `/api/stores/${entry.store_id}/${entry.kind === "return" ? "returns" : "sales"}`,
+            pathOf(entry),
             approval ? { ...entry.mutation, approval } : entry.mutation,
           );
           this.approvals.delete(entry.id);

@@ -167,6 +167,16 @@ export interface ReturnMutation {
   approval?: Approval;
 }
 
+/** A whole sale voided (`POST .../sales/{sale_id}/void`): always with a manager's approval. */
+export interface VoidMutation {
+  id: string;
+  terminal_id: string;
+  seq: number;
+  occurred_at: string;
+  receipt_number: string;
+  reason?: string;
+}
+
 export interface ReturnableLine {
   line_no: number;
   product_id: string;

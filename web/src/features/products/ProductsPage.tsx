@@ -56,9 +56,14 @@ export function ProductsPage() {
       lead="The organisation's catalog. Prices are the catalog prices; stores may override them."
       actions={
         access.editProducts ? (
-          <Link to="/products/new" className="btn btn-primary">
-            New product
-          </Link>
+          <>
+            <Link to="/imports?kind=products" className="btn">
+              Import CSV
+            </Link>
+            <Link to="/products/new" className="btn btn-primary">
+              New product
+            </Link>
+          </>
         ) : null
       }
     >

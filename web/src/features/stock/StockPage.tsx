@@ -64,9 +64,14 @@ export function StockPage() {
       title="Stock"
       lead="On hand per item, from the stock ledger. Open an item to adjust it, count it or see its movements."
       actions={
-        <Link to={`/stock/goods?store=${storeId}`} className="btn">
-          Transfers and deliveries
-        </Link>
+        <>
+          <Link to={`/imports?kind=stock&store=${storeId}`} className="btn">
+            Import counts (CSV)
+          </Link>
+          <Link to={`/stock/goods?store=${storeId}`} className="btn">
+            Transfers and deliveries
+          </Link>
+        </>
       }
     >
       <div className="filters">

@@ -45,15 +45,47 @@ export class Api {
     return this.request<void>("DELETE", path);
   }
 
+  /**
+   * A file the server renders (a report as CSV): the body and the file name it suggests in
+   * `Content-Disposition`, with the same token handling and errors as every other request.
+   */
+  async download(
+    path: string,
+    query: Query,
+    accept: string,
+  ): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.respond("GET", withQuery(path, query), undefined, accept);
+    const disposition = res.headers.get("content-disposition") ?? "";
+    const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+    return { blob: await res.blob(), filename: m?.[1] ? decodeURIComponent(m[1]) : null };
+  }
+
+  /** Sends a file as the request body (`text/csv` for an import) and reads the JSON answer. */
+  async upload<T>(path: string, query: Query, file: Blob, contentType: string): Promise<T> {
+    const res = await this.respond("POST", withQuery(path, query), new RawBody(file, contentType));
+    return (await res.json()) as T;
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.respond(method, path, body);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private async respond(
+    method: string,
+    path: string,
+    body: unknown,
+    accept = "application/json",
+  ): Promise<Response> {
     let token = await this.tokens.accessToken();
-    let res = await this.send(method, path, token, body);
+    let res = await this.send(method, path, token, body, accept);
     if (res.status === 401 && token) {
       const err = await errorFromResponse(res);
       if (err.code === "token_expired" || err.code === "invalid_token") {
         token = await this.tokens.refreshAfterRejection(token);
         if (!token) throw err;
-        res = await this.send(method, path, token, body);
+        res = await this.send(method, path, token, body, accept);
       } else {
         if (err.code === "session_ended") this.tokens.ended(err);
         throw err;
@@ -64,8 +96,7 @@ export class Api {
       if (err.status === 401 && err.code === "session_ended") this.tokens.ended(err);
       throw err;
     }
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    return res;
   }
 
   private async send(
@@ -73,15 +104,17 @@ export class Api {
     path: string,
     token: string | null,
     body: unknown,
+    accept: string,
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept };
     if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    const raw = body instanceof RawBody ? body : null;
+    if (body !== undefined) headers["content-type"] = raw ? raw.contentType : "application/json";
     try {
       return await this.fetchFn(this.base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? raw.data : JSON.stringify(body),
         credentials: "omit",
         cache: "no-store",
       });
@@ -89,6 +122,14 @@ export class Api {
       throw new ApiError(0, NETWORK_ERROR, "the server cannot be reached");
     }
   }
+}
+
+/** A request body sent as it is (a file), not as JSON. */
+class RawBody {
+  constructor(
+    readonly data: Blob,
+    readonly contentType: string,
+  ) {}
 }
 
 export function withQuery(path: string, query?: Query): string {

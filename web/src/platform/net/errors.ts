@@ -15,6 +15,8 @@ export class ApiError extends Error {
   readonly field: string | null;
   readonly requestId: string | null;
   readonly retryAfterSecs: number | null;
+  /** The whole error body, for answers that carry more than the error (an import's row errors). */
+  body: unknown = null;
 
   constructor(
     status: number,
@@ -50,7 +52,9 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   }
   if (isErrorBody(body)) {
     const { code, message, field } = body.error;
-    return new ApiError(res.status, code, message, field ?? null, requestId, retryAfter);
+    const err = new ApiError(res.status, code, message, field ?? null, requestId, retryAfter);
+    err.body = body;
+    return err;
   }
   return new ApiError(
     res.status,
@@ -130,6 +134,22 @@ const ADVICE: Record<string, string> = {
     "Too many wrong approvals for this manager. Wait a few minutes, or ask another manager.",
   terminal_code_taken: "Another till already has this code. Choose a different one, e.g. BER-T3.",
   unknown_terminal: "This till is not registered in this store any more: choose a till again.",
+  invalid_date: "Type the date as YYYY-MM-DD.",
+  invalid_period: "The end date is before the start date: swap them.",
+  period_too_long: "A report covers at most 1,100 days: choose a shorter period.",
+  invalid_granularity: "Choose day, week or month.",
+  invalid_rows: "Some rows of the file are not right: see the table below. Nothing was written.",
+  payload_too_large:
+    "The file is too large: at most 16 MiB and 100,000 rows. Split it into smaller files and import each.",
+  too_many_rows:
+    "The file has more than 100,000 rows. Split it into smaller files and import each one.",
+  empty_file: "The file is empty: export it again with a header row and at least one row.",
+  invalid_encoding:
+    'The file is not UTF-8. In Excel, save it as "CSV UTF-8"; in other programs choose the UTF-8 encoding.',
+  malformed_csv: "The file is not a valid CSV (check the quotes around cells).",
+  missing_store: "Choose the store the counts are for, or add a store column with store codes.",
+  unsupported_media_type: "Choose a CSV file (.csv).",
+  invalid_pin: "A PIN is 4 to 8 digits.",
   internal_error:
     "Something went wrong on the server. Try again; if it persists, quote the reference below to support.",
 };
