@@ -76,7 +76,18 @@ impl Table {
         let mut shape_errors = Vec::new();
         for record in records {
             let record = record.map_err(|e| malformed(&e))?;
-            let line = record.position().map_or(0, |p| p.line());
+            // The line the record starts on, counted from its byte offset (the reader's own line
+            // counter can be one behind after CRLF line endings).
+            let line = record.position().map_or(0, |p| {
+                let mut start = usize::try_from(p.byte())
+                    .unwrap_or(bytes.len())
+                    .min(bytes.len());
+                // With CRLF endings the reader may place a record at the `\n` ending the line before.
+                while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+                    start += 1;
+                }
+                1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
+            });
             // Blank lines (a trailing newline in a spreadsheet export) are not rows.
             if record.iter().all(|c| c.trim().is_empty()) {
                 continue;
