@@ -21,6 +21,7 @@
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Session;
+use crate::retail::mutation::{self, Envelope};
 use crate::retail::stock::move_stock;
 use axum::http::StatusCode;
 use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId, TerminalId};
@@ -31,10 +32,10 @@ use chainsync_domain::pricing::{
 use chainsync_domain::stock::{MovementKind, cost_of};
 use chainsync_storage::catalog;
 use chainsync_storage::customers::{self, PointsChange, PointsReason};
-use chainsync_storage::sales::{self, MutationRecord, SaleLineRecord, SaleRecord};
+use chainsync_storage::sales::{self, SaleLineRecord, SaleRecord};
 use chainsync_storage::stock::NewMovement;
 use chainsync_storage::stores::StoreRecord;
-use chainsync_storage::{Conn, events, now_ms, shifts, terminals};
+use chainsync_storage::{Conn, events, now_ms, shifts};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -306,43 +307,22 @@ pub async fn apply_sale(
     let org = session.user.org_id;
     let payload = serde_json::to_string(sale).map_err(ApiError::internal)?;
 
-    // The terminal is read before the mutation is looked up: a mutation and the sequence it
-    // advanced commit together, and on PostgreSQL every statement sees a newer snapshot, so
-    // once this read shows a sequence taken, the lookup below sees the mutation that took it.
-    let terminal = terminals::get(tx, org, sale.terminal_id)
-        .await?
-        .filter(|t| t.store_id == store.id)
-        .ok_or_else(|| {
-            ApiError::unprocessable("unknown_terminal", "no such terminal in this store")
-                .field("terminal_id")
-        })?;
-
-    // 1. Idempotency.
-    if let Some(previous) = sales::find_mutation(tx, org, sale.id).await? {
-        if previous.payload != payload {
-            return Err(ApiError::conflict(
-                "mutation_conflict",
-                "this mutation id was already used for different content",
-            )
-            .field("id"));
-        }
-        let body = serde_json::from_str(&previous.result).map_err(ApiError::internal)?;
-        let status = StatusCode::from_u16(u16::try_from(previous.http_status).unwrap_or(500))
-            .map_err(ApiError::internal)?;
-        return Ok(Applied { status, body });
-    }
-
-    // 2. The sequence.
-    let expected = terminal.last_seq + 1;
-    if sale.seq != expected {
-        let message = format!("expected seq {expected}: resend from there");
-        return Err(if sale.seq > expected {
-            ApiError::conflict("sequence_gap", message)
-        } else {
-            ApiError::conflict("sequence_reused", message)
-        }
-        .field("seq"));
-    }
+    // 1–2. Idempotency and the per-terminal sequence: the envelope every terminal mutation
+    // shares (`retail::mutation`), which takes the sequence before anything else is checked.
+    let terminal = match mutation::open(
+        tx,
+        org,
+        store.id,
+        sale.terminal_id,
+        sale.id,
+        sale.seq,
+        &payload,
+    )
+    .await?
+    {
+        Envelope::Replay(applied) => return Ok(applied),
+        Envelope::Fresh(terminal) => terminal,
+    };
     check_receipt_number(&sale.receipt_number, &terminal.code)?;
     if sale.lines.is_empty() || sale.lines.len() > MAX_SALE_LINES {
         return Err(ApiError::unprocessable(
@@ -354,17 +334,6 @@ pub async fn apply_sale(
     let now = now_ms();
     let occurred_at = sale.occurred_at.timestamp_millis();
 
-    // Take this terminal's sequence before checking or writing anything else (a quarantined
-    // mutation takes its place in the sequence too): a concurrent
-    // delivery of the same mutation now waits on the terminal row, then finds the sequence taken
-    // and retries into the replay path, instead of seeing the first delivery's sale half way
-    // through its checks (every statement has a newer snapshot on PostgreSQL).
-    if !terminals::advance_seq(tx, terminal.id, sale.seq).await? {
-        return Err(ApiError::conflict(
-            "sequence_race",
-            "a concurrent request applied this sequence first: retry",
-        ));
-    }
     // 3. A revoked terminal's sale is kept for review, not applied.
     if !terminal.active {
         let body = json!({
@@ -375,7 +344,18 @@ pub async fn apply_sale(
             status: StatusCode::ACCEPTED,
             body,
         };
-        record(tx, session, sale, &payload, "quarantined", &answer, now).await?;
+        mutation::record(
+            tx,
+            org,
+            terminal.id,
+            sale.id,
+            sale.seq,
+            "sale",
+            &payload,
+            "quarantined",
+            &answer,
+        )
+        .await?;
         events::append(
             tx,
             org,
@@ -488,7 +468,18 @@ pub async fn apply_sale(
         status: StatusCode::CREATED,
         body,
     };
-    record(tx, session, sale, &payload, "applied", &answer, now).await?;
+    mutation::record(
+        tx,
+        org,
+        terminal.id,
+        sale.id,
+        sale.seq,
+        "sale",
+        &payload,
+        "applied",
+        &answer,
+    )
+    .await?;
     events::append(
         tx,
         org,
@@ -675,30 +666,4 @@ async fn apply_loyalty(
         earned,
         redeemed: redeem,
     })
-}
-
-/// Records the mutation with the answer it got, in the transaction of its effect.
-async fn record(
-    tx: &mut Conn,
-    session: &Session,
-    sale: &SaleMutation,
-    payload: &str,
-    status: &str,
-    answer: &Applied,
-    now: i64,
-) -> ApiResult<()> {
-    let mutation = MutationRecord {
-        id: sale.id,
-        org_id: session.user.org_id,
-        terminal_id: sale.terminal_id,
-        seq: sale.seq,
-        kind: "sale".into(),
-        payload: payload.to_owned(),
-        status: status.to_owned(),
-        http_status: i64::from(answer.status.as_u16()),
-        result: answer.body.to_string(),
-        received_at: now,
-    };
-    sales::insert_mutation(tx, &mutation).await?;
-    Ok(())
 }
