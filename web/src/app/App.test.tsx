@@ -107,6 +107,7 @@ describe("App", () => {
       "Sell",
       "Products",
       "Stock",
+      "Forecasts",
       "Customers",
       "Stores",
       "Staff",

@@ -36,6 +36,8 @@ import { Shell } from "./Shell";
 
 // The dashboard and its charting library are a chunk of their own, loaded when first opened.
 const DashboardPage = lazy(() => import("../features/dashboard/DashboardPage"));
+// So are the forecast screens (they share the charting library's chunk with the dashboard).
+const ForecastsPage = lazy(() => import("../features/forecasts/ForecastsPage"));
 
 export function App({ session, api }: { session: AuthSession; api: Api }) {
   const auth = useSyncExternalStore(session.subscribe, session.getState);
@@ -132,6 +134,12 @@ function Routes({ path }: { path: string }) {
     return (
       <Suspense fallback={<Loading label="Loading the dashboard…" />}>
         <DashboardPage />
+      </Suspense>
+    );
+  if (path === "/forecasts" || path === "/forecasts/models" || path === "/forecasts/training")
+    return (
+      <Suspense fallback={<Loading label="Loading the forecasts…" />}>
+        <ForecastsPage />
       </Suspense>
     );
   if (path === "/products") return <ProductsPage />;

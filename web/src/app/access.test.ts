@@ -33,6 +33,7 @@ describe("navigation by role", () => {
       "/pos",
       "/products",
       "/stock",
+      "/forecasts",
       "/customers",
       "/stores",
       "/staff",
@@ -50,11 +51,15 @@ describe("navigation by role", () => {
       "/pos",
       "/products",
       "/stock",
+      "/forecasts",
       "/customers",
       "/stores",
       "/staff",
       "/account",
     ]);
+    expect(mayOpen(a, "/forecasts")).toBe(true);
+    expect(mayOpen(a, "/forecasts/models")).toBe(true);
+    expect(mayOpen(a, "/forecasts/training")).toBe(true);
     expect(mayOpen(a, "/products")).toBe(true);
     expect(mayOpen(a, "/products/new")).toBe(false);
     expect(mayOpen(a, "/stock")).toBe(true);
@@ -81,6 +86,9 @@ describe("navigation by role", () => {
       "/stock/abc",
       "/dashboard",
       "/customers",
+      "/forecasts",
+      "/forecasts/models",
+      "/forecasts/training",
     ]) {
       expect(mayOpen(a, p)).toBe(false);
     }

@@ -24,6 +24,8 @@ export interface Access {
   viewCustomers: boolean;
   /** Sales figures of their stores. */
   viewDashboard: boolean;
+  /** Demand forecasts, the model registry and training of their stores (admins and managers). */
+  viewForecasts: boolean;
   /** Store ids where the user is manager. */
   managedStores: string[];
 }
@@ -44,6 +46,7 @@ export function accessOf(me: Me): Access {
     editProducts: isAdmin,
     viewStock: isAdmin || isManager,
     viewDashboard: isAdmin || isManager,
+    viewForecasts: isAdmin || isManager,
     viewCustomers: isAdmin || isManager,
     managedStores,
   };
@@ -60,6 +63,7 @@ export function navFor(access: Access): NavItem[] {
   if (access.sell) items.push({ to: "/pos", label: "Sell" });
   if (access.viewProducts) items.push({ to: "/products", label: "Products" });
   if (access.viewStock) items.push({ to: "/stock", label: "Stock" });
+  if (access.viewForecasts) items.push({ to: "/forecasts", label: "Forecasts" });
   if (access.viewCustomers) items.push({ to: "/customers", label: "Customers" });
   if (access.viewStores)
     items.push({ to: "/stores", label: access.isAdmin ? "Stores" : "My stores" });
@@ -94,6 +98,8 @@ export function mayOpen(access: Access, path: string): boolean {
       return access.viewStock;
     case "dashboard":
       return access.viewDashboard;
+    case "forecasts":
+      return access.viewForecasts;
     case "customers":
       return access.viewCustomers;
     case "imports":

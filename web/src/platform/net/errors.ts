@@ -150,6 +150,10 @@ const ADVICE: Record<string, string> = {
   missing_store: "Choose the store the counts are for, or add a store column with store codes.",
   unsupported_media_type: "Choose a CSV file (.csv).",
   invalid_pin: "A PIN is 4 to 8 digits.",
+  no_active_model: "No forecast yet: train the store's models.",
+  job_running:
+    "Training is already running for this store: wait for it to finish, its progress is shown on the Training tab.",
+  nothing_to_roll_back: "There is no earlier version to go back to.",
   internal_error:
     "Something went wrong on the server. Try again; if it persists, quote the reference below to support.",
 };
