@@ -81,7 +81,27 @@ async function render(who: Me | null) {
   return container;
 }
 
+/** A cashier of one store. */
+function cashier(): Me {
+  const m = me(false, false);
+  return {
+    ...m,
+    memberships: [{ store_id: "s1", store_code: "BER-01", store_name: "Berlin", role: "cashier" }],
+  };
+}
+
 describe("App", () => {
+  it("keeps a cashier out of the forecasts: no menu entry, and the address is refused", async () => {
+    window.history.replaceState(null, "", "/forecasts/models?store=s1");
+    const view = await render(cashier());
+    await vi.waitFor(() =>
+      expect(view.querySelector("h1")?.textContent).toBe("Not available for your role"),
+    );
+    const links = [...view.querySelectorAll('nav[aria-label="Main"] a')].map((a) => a.textContent);
+    expect(links).not.toContain("Forecasts");
+    expect(links).toContain("Sell");
+  });
+
   it("shows the sign-in form when there is no stored session", async () => {
     const view = await render(null);
     expect(view.querySelector("h1")?.textContent).toBe("Sign in");

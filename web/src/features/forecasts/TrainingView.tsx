@@ -54,7 +54,8 @@ export function TrainingView({ store }: { store: Store }) {
   const newest = history.data?.items[0];
   useEffect(() => {
     if (newest && jobActive(newest.status))
-      setCurrent((c) => (c && jobActive(c.status) ? c : newest));
+      // The followed job's own record is fresher than the list's copy of it.
+      setCurrent((c) => (c && (jobActive(c.status) || c.id === newest.id) ? c : newest));
   }, [newest]);
 
   // Reads the followed job every POLL_MS while it is queued or running.
