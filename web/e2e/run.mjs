@@ -2,6 +2,13 @@
 // a free port) driven through Debian's Chromium by playwright-core.
 //
 //   CHAINSYNC_BIN=/path/to/chainsync node e2e/run.mjs
+//   E2E_ONLY=forecast CHAINSYNC_BIN=… node e2e/run.mjs   (only scenarios whose name contains it;
+//                                                        scenarios build on earlier ones, so
+//                                                        filter only self-contained ones)
+//
+// A scenario may bring its own server (`[name, fn, { env }]`): a second `chainsync serve` with
+// those environment variables (e.g. a demo chain with sales history) and its own data directory,
+// started when the first such scenario runs.
 //
 // Exit codes: 0 passed, 1 a test failed, 3 Chromium is missing (the caller decides whether
 // that is a loud skip or, in CI, a failure). Screenshots of the main screens are written to
@@ -13,7 +20,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { tests } from "./tests.mjs";
+import { forecastTests } from "./forecasts.mjs";
+import { tests as mainTests } from "./tests.mjs";
+
+const only = process.env.E2E_ONLY;
+const tests = [...mainTests, ...forecastTests].filter(([name]) => !only || name.includes(only));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -60,10 +71,10 @@ if (!bin || !existsSync(bin)) {
 }
 
 /** Starts `chainsync serve` on 127.0.0.1:0 and resolves with its base URL. */
-function startServer(dataDir) {
+function startServer(dataDir, env = {}) {
   const child = spawn(bin, ["serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", ...env },
   });
   let output = "";
   const base = new Promise((resolveBase, reject) => {
@@ -90,10 +101,20 @@ const dataDir = mkdtempSync(join(tmpdir(), "chainsync-e2e-"));
 rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 const server = startServer(dataDir);
+/** Servers of scenarios that bring their own, by their environment. */
+const own = new Map();
+function ownServer(env) {
+  const key = JSON.stringify(env);
+  if (!own.has(key)) {
+    const dir = mkdtempSync(join(tmpdir(), "chainsync-e2e-"));
+    own.set(key, { dir, ...startServer(dir, env) });
+  }
+  return own.get(key).base;
+}
 let browser;
 let failed = 0;
 try {
-  const base = await server.base;
+  const mainBase = await server.base;
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -109,7 +130,8 @@ try {
     ],
   });
   const shared = {};
-  for (const [name, fn] of tests) {
+  for (const [name, fn, opts] of tests) {
+    const base = opts?.env ? await ownServer(opts.env) : mainBase;
     const started = Date.now();
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
@@ -149,6 +171,10 @@ try {
   await browser?.close();
   server.child.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
+  for (const s of own.values()) {
+    s.child.kill("SIGTERM");
+    rmSync(s.dir, { recursive: true, force: true });
+  }
 }
 console.log(
   failed

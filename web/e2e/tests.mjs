@@ -1,16 +1,16 @@
 // The end-to-end scenarios, in order (later ones use what earlier ones created, in `shared`).
 import assert from "node:assert/strict";
 
-const DEMO_PASSWORD = "chainsync-demo";
+export const DEMO_PASSWORD = "chainsync-demo";
 
-async function signIn(page, base, email, password) {
+export async function signIn(page, base, email, password) {
   await page.goto(base + "/");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-async function heading(page, name) {
+export async function heading(page, name) {
   await page.getByRole("heading", { level: 1, name }).waitFor({ timeout: 15_000 });
 }
 
@@ -19,7 +19,7 @@ async function navLabels(page) {
 }
 
 /** Signs in through the API (for setting up and checking what the browser did). */
-async function apiAs(base, email) {
+export async function apiAs(base, email) {
   const res = await fetch(base + "/api/auth/login", {
     method: "POST",
     headers: { "content-type": "application/json" },

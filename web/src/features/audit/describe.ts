@@ -19,6 +19,9 @@ export const ACTIONS: Record<string, string> = {
   "store.created": "Created a store",
   "store.updated": "Changed a store",
   "store.deactivated": "Deactivated a store",
+  "forecast.served": "Looked at a forecast",
+  "model.activated": "Activated a forecast model",
+  "model.rolled_back": "Rolled a forecast model back",
 };
 
 export function actionLabel(action: string): string {

@@ -1,0 +1,150 @@
+// End-to-end scenarios of the forecast screens (docs/forecasts.md, "Using the forecast
+// screens"). They run on a server of their own whose demo chain has some sales history to train
+// on (the main e2e server seeds none), at the small catalog scale so training takes seconds.
+import assert from "node:assert/strict";
+import { DEMO_PASSWORD, apiAs, heading, signIn } from "./tests.mjs";
+
+/** The smallest demo history the training accepts and backtests on (days). */
+const HISTORY_DAYS = "56";
+const env = { CHAINSYNC_DEMO_SCALE: "small", CHAINSYNC_DEMO_HISTORY_DAYS: HISTORY_DAYS };
+
+/** Clicks "Train now" with the given choice and waits until the job has finished. */
+async function train(page, full) {
+  await page
+    .getByLabel(full ? "Every product (full retraining)" : /Products with new sales/)
+    .check();
+  await page.getByRole("button", { name: "Train now" }).click();
+  await page.getByRole("heading", { name: /Training in progress|Last training/ }).waitFor();
+  await page.getByText(/^Training finished: [1-9]\d* products? trained/).waitFor({
+    timeout: 180_000,
+  });
+}
+
+export const forecastTests = [
+  [
+    "a manager trains the store's models, reads a forecast and rolls a model back",
+    async ({ base, page, shot }) => {
+      const manager = await apiAs(base, "manager.ber@demo.local");
+      const me = await manager.get("/api/auth/me");
+      const store = me.memberships.find((m) => m.role === "manager");
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Forecasts" })
+        .click();
+      await heading(page, "Forecasts");
+      await page.getByRole("heading", { name: "Choose a product" }).waitFor();
+
+      // Nothing trained yet: the forecast asks for training.
+      const anyProduct = (await manager.get("/api/products?limit=1")).items[0];
+      await page.goto(`${base}/forecasts?store=${store.store_id}&product=${anyProduct.id}`);
+      await page.getByText("No forecast yet: train the store's models").waitFor();
+      await page.getByRole("link", { name: "Go to training" }).click();
+      await page.getByRole("heading", { name: "Train now" }).waitFor();
+
+      // Train everything twice, so each series has a version to roll back to.
+      await train(page, true);
+      await shot("60-forecast-training");
+      await train(page, true);
+      const jobs = await manager.get(`/api/stores/${store.store_id}/forecast-jobs`);
+      assert.equal(jobs.items.length, 2);
+      assert.ok(jobs.items.every((j) => j.status === "succeeded"));
+
+      // The forecast of a product with its own model, found through the product search.
+      const active = await manager.get(
+        `/api/stores/${store.store_id}/models?scope=series&active=true&limit=1`,
+      );
+      const model = active.items[0];
+      assert.ok(model, "training made product models");
+      assert.equal(model.version, 2);
+      await page
+        .getByRole("navigation", { name: "Forecasts" })
+        .getByRole("link", { name: "Forecast" })
+        .click();
+      const search = page.getByRole("combobox", { name: "Product" });
+      await search.fill(model.product_name);
+      await page
+        .getByRole("option", { name: new RegExp(`^${escape(model.product_name)}`) })
+        .first()
+        .click();
+      await page
+        .getByRole("img", {
+          name: new RegExp(`^Sales and forecast of ${escape(model.product_name)}`),
+        })
+        .waitFor();
+      await page
+        .getByTestId("backtest-accuracy")
+        .getByText(/^accuracy \d+ %$/)
+        .waitFor();
+      const version = page.getByText(/^2 · this product's own model$/);
+      await version.waitFor();
+      await shot("61-forecast-chart");
+
+      // Roll the product back to version 1 on the Models tab.
+      await page.getByRole("link", { name: "All model versions" }).click();
+      const rows = page.locator(".models-table tbody tr");
+      await rows.first().waitFor();
+      assert.equal(await rows.count(), 2, "both versions of the product are listed");
+      await page.getByRole("button", { name: `Roll back ${model.product_name}` }).click();
+      const dialog = page.getByRole("dialog", { name: `Roll back ${model.product_name}?` });
+      await dialog.getByRole("button", { name: "Roll back" }).click();
+      await page.getByText(`${model.product_name} is back on version 1`).waitFor();
+      await page
+        .getByRole("button", { name: `Activate version 2 of ${model.product_name}` })
+        .waitFor();
+      await shot("62-forecast-models");
+      const now = await manager.get(
+        `/api/stores/${store.store_id}/models?product=${model.product_id}&active=true`,
+      );
+      assert.deepEqual(
+        now.items.map((m) => m.version),
+        [1],
+        "version 1 is the active one",
+      );
+
+      // The forecast is now made by version 1.
+      await page
+        .getByRole("link", { name: `Forecast of ${model.product_name}` })
+        .first()
+        .click();
+      await page.getByText(/^1 · this product's own model$/).waitFor();
+    },
+    { env },
+  ],
+  [
+    "a cashier cannot reach the forecasts",
+    async ({ base, page }) => {
+      await signIn(page, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, /Set up this till|Sell/);
+      const nav = await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link")
+        .allInnerTexts();
+      assert.ok(!nav.includes("Forecasts"), `no Forecasts in ${nav}`);
+      await page.goto(`${base}/forecasts/models`);
+      await heading(page, "Not available for your role");
+      // And the server refuses the API itself.
+      const login = await fetch(`${base}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "cashier1.ber@demo.local", password: DEMO_PASSWORD }),
+      });
+      const { access_token: token } = await login.json();
+      const me = await (
+        await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })
+      ).json();
+      const storeId = me.memberships[0].store_id;
+      for (const path of ["models", "forecast-jobs"]) {
+        const res = await fetch(`${base}/api/stores/${storeId}/${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(res.status, 403, `a cashier is refused ${path}`);
+      }
+    },
+    { env },
+  ],
+];
+
+function escape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
