@@ -184,7 +184,7 @@ export function ModelsView({ store }: { store: Store }) {
                     ) : m.product_id ? (
                       <Link
                         to={forecastsHref("forecast", { store: store.id, product: m.product_id })}
-                        aria-label={`Forecast of ${m.product_name ?? "this product"}`}
+                        aria-label={`${m.product_name ?? m.product_id}: forecast`}
                       >
                         {m.product_name ?? m.product_id}
                       </Link>
