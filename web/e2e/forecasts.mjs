@@ -67,7 +67,7 @@ export const forecastTests = [
         .getByRole("link", { name: "Forecasts" })
         .click();
       await heading(page, "Forecasts");
-      await page.getByRole("heading", { name: "Choose a product" }).waitFor();
+      await page.getByText("Choose a product", { exact: true }).waitFor();
 
       // Nothing trained yet: the forecast asks for training.
       const anyProduct = (await manager.get("/api/products?limit=1")).items[0];
@@ -108,7 +108,7 @@ export const forecastTests = [
         .waitFor();
       await page
         .getByTestId("backtest-accuracy")
-        .getByText(/^accuracy \d+ %$/)
+        .getByText(/^accuracy \d+\s%$/)
         .waitFor();
       const version = page.getByText(/^2 · this product's own model$/);
       await version.waitFor();

@@ -270,19 +270,19 @@ async function type(el: HTMLInputElement, value: string) {
 describe("the Forecast tab", () => {
   it("shows history, forecast and interval with the model, its type and its accuracy", async () => {
     const { calls } = await open(`/forecasts?store=${STORE}&product=${OAT}`, routes());
-    await until(() => expect(text()).toContain("accuracy 66 %"));
+    await until(() => expect(text()).toContain("accuracy 66\u00a0%"));
     const asked = calls.find((c) => c.startsWith(`GET /api/stores/${STORE}/forecasts`))!;
     expect(new URL(asked.slice(4), "http://x").searchParams.toString()).toBe(
       `product=${OAT}&horizon=28&level=80&history_days=90`,
     );
     expect(container!.querySelector('[data-testid="model-type"]')?.textContent).toBe(
-      "Ensemble (ETS 52 %, TSB 48 %)",
+      "Ensemble (ETS 52\u00a0%, TSB 48\u00a0%)",
     );
     expect(container!.querySelector('[data-testid="backtest-accuracy"]')?.textContent).toContain(
       "MASE 0.81",
     );
     expect(container!.querySelector('[data-testid="live-accuracy"]')?.textContent).toBe(
-      "accuracy 62 % over 14 days · MASE 0.92",
+      "accuracy 62\u00a0% over 14 days · MASE 0.92",
     );
     expect(container!.querySelector('[data-testid="forecast-total"]')?.textContent).toBe("8 units");
     expect(text()).toContain("this product's own model");
@@ -384,7 +384,7 @@ describe("the Forecast tab", () => {
     await key(input, "Enter");
     await act(() => vi.advanceTimersByTimeAsync(0));
     expect(window.location.search).toContain(`product=${RYE}`);
-    expect(text()).toContain("accuracy 66 %");
+    expect(text()).toContain("accuracy 66\u00a0%");
     expect(container!.querySelector('[role="listbox"]')).toBeNull();
     expect(input.value).toBe("Rye bread");
   });
@@ -394,7 +394,7 @@ describe("the Forecast tab", () => {
       `/forecasts?store=${STORE}&product=${OAT}&horizon=7&level=95&history_days=365`,
       routes(),
     );
-    await until(() => expect(text()).toContain("accuracy 66 %"));
+    await until(() => expect(text()).toContain("accuracy 66\u00a0%"));
     expect(calls.some((c) => c.endsWith(`horizon=7&level=95&history_days=365`))).toBe(true);
   });
 
@@ -435,9 +435,9 @@ describe("the Models tab", () => {
     expect(cells(0).slice(0, 5)).toEqual([
       "Oat milk 1 l",
       "3",
-      "Ensemble (ETS 52 %, TSB 48 %)",
-      "accuracy 66 %MASE 0.81",
-      "accuracy 62 %MASE 0.92 · 14 d",
+      "Ensemble (ETS 52\u00a0%, TSB 48\u00a0%)",
+      "accuracy 66\u00a0%MASE 0.81",
+      "accuracy 62\u00a0%MASE 0.92 · 14 d",
     ]);
     expect(cells(0)[6]).toBe("Active");
     expect(cells(1)[4]).toBe("not yet");
@@ -662,7 +662,7 @@ describe("the Training tab", () => {
     await tick(100);
     expect(polls()).toBe(1);
     expect(container!.querySelector('[data-testid="job-progress"]')?.textContent).toBe(
-      "120 of 300 products (40 %)",
+      "120 of 300 products (40\u00a0%)",
     );
     const bar = container!.querySelector("progress")!;
     expect([bar.getAttribute("value"), bar.getAttribute("max")]).toEqual(["120", "300"]);
@@ -701,12 +701,12 @@ describe("the Training tab", () => {
       }),
     );
     await tick(0);
-    expect(text()).toContain("4 of 10 products (40 %)");
+    expect(text()).toContain("4 of 10 products (40\u00a0%)");
     expect(text()).toContain("Someone else");
     await tick(2000);
     expect(calls.filter((c) => c.endsWith("/forecast-jobs/j9")).length).toBe(1);
     expect(container!.querySelector('[data-testid="job-progress"]')?.textContent).toBe(
-      "7 of 10 products (70 %)",
+      "7 of 10 products (70\u00a0%)",
     );
   });
 
@@ -732,7 +732,7 @@ describe("the Training tab", () => {
       "Training is already running for this store",
     );
     expect(container!.querySelector('[data-testid="job-progress"]')?.textContent).toBe(
-      "1 of 5 products (20 %)",
+      "1 of 5 products (20\u00a0%)",
     );
   });
 
@@ -762,7 +762,7 @@ describe("the Training tab", () => {
     down = false;
     await tick(2000);
     expect(container!.querySelector(".job-panel [role='alert']")).toBeNull();
-    expect(text()).toContain("9 of 10 products (90 %)");
+    expect(text()).toContain("9 of 10 products (90\u00a0%)");
   });
 
   it("shows a refused start (403) and a job list that cannot load", async () => {

@@ -213,7 +213,7 @@ export function ModelsView({ store }: { store: Store }) {
                     )}
                   </td>
                   <td>
-                    <span className="nowrap">{formatDateTime(m.trained_at, locale)}</span>
+                    {formatDateTime(m.trained_at, locale)}
                     {m.data_to ? (
                       <>
                         <br />

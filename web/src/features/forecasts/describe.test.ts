@@ -35,7 +35,7 @@ const job = (over: Partial<Job>): Job => ({
 describe("accuracy in words", () => {
   it("shows 1 − WAPE as a whole percentage", () => {
     expect(accuracyPercent(0.34)).toBe(66);
-    expect(accuracyText({ mase: 0.8, wape: 0.344 }, "en-GB")).toBe("accuracy 66 %");
+    expect(accuracyText({ mase: 0.8, wape: 0.344 }, "en-GB")).toBe("accuracy 66\u00a0%");
   });
 
   it("never shows a negative accuracy when misses exceed what was sold", () => {
@@ -65,8 +65,10 @@ describe("models in words", () => {
       { model: "tsb", weight: 0.48 },
       { model: "ets", weight: 0.52 },
     ];
-    expect(membersText(members, "en-GB")).toBe("ETS 52 %, TSB 48 %");
-    expect(modelDescription("ensemble", members, "en-GB")).toBe("Ensemble (ETS 52 %, TSB 48 %)");
+    expect(membersText(members, "en-GB")).toBe("ETS 52\u00a0%, TSB 48\u00a0%");
+    expect(modelDescription("ensemble", members, "en-GB")).toBe(
+      "Ensemble (ETS 52\u00a0%, TSB 48\u00a0%)",
+    );
   });
 
   it("shows a single model without members, and an unknown type as it is", () => {
@@ -77,7 +79,7 @@ describe("models in words", () => {
 
 describe("jobs in words", () => {
   it("shows progress as done of total", () => {
-    expect(jobProgressText(job({}), "en-GB")).toBe("120 of 300 products (40 %)");
+    expect(jobProgressText(job({}), "en-GB")).toBe("120 of 300 products (40\u00a0%)");
   });
 
   it("does not divide by an unknown or empty total", () => {

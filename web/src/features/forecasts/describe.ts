@@ -10,6 +10,9 @@
 import { ApiError, describeError } from "../../platform/net/errors";
 import type { Accuracy, Forecast, Job, JobStatus, LiveAccuracy, Member } from "./types";
 
+/** " %" with a no-break space, so a number never wraps away from its sign. */
+export const PCT = "\u00a0%";
+
 /** 1 − WAPE as a whole percentage (never below 0), or null when there is no WAPE. */
 export function accuracyPercent(wape: number | null | undefined): number | null {
   if (wape === null || wape === undefined || !Number.isFinite(wape)) return null;
@@ -20,7 +23,7 @@ export function accuracyPercent(wape: number | null | undefined): number | null 
 export function accuracyText(acc: Accuracy | LiveAccuracy | null | undefined, locale: string) {
   const pct = accuracyPercent(acc?.wape);
   if (pct === null) return "accuracy not measured";
-  return `accuracy ${new Intl.NumberFormat(locale).format(pct)} %`;
+  return `accuracy ${new Intl.NumberFormat(locale).format(pct)}${PCT}`;
 }
 
 /** MASE with two decimals ("0.81"), or "—". */
@@ -68,7 +71,7 @@ export function membersText(members: Member[] | null | undefined, locale: string
   const pct = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
   return [...members]
     .sort((a, b) => b.weight - a.weight)
-    .map((m) => `${modelName(m.model)} ${pct.format(m.weight).replace(/\u00a0?%/, " %")}`)
+    .map((m) => `${modelName(m.model)} ${pct.format(m.weight).replace(/\s?%/, PCT)}`)
     .join(", ");
 }
 
@@ -101,7 +104,7 @@ export function jobProgressText(job: Job, locale: string): string {
   }
   if (job.total_series === 0) return "Nothing to train: no product has new sales.";
   const pct = Math.floor((job.done_series / job.total_series) * 100);
-  return `${n.format(job.done_series)} of ${n.format(job.total_series)} products (${pct} %)`;
+  return `${n.format(job.done_series)} of ${n.format(job.total_series)} products (${pct}${PCT})`;
 }
 
 /** The sentence shown when a job has ended. */
