@@ -100,7 +100,8 @@ function startServer(dataDir, env = {}) {
 const dataDir = mkdtempSync(join(tmpdir(), "chainsync-e2e-"));
 rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
-const server = startServer(dataDir);
+// The main server, unless every scenario run brings its own.
+const server = tests.some(([, , opts]) => !opts?.env) ? startServer(dataDir) : null;
 /** Servers of scenarios that bring their own, by their environment. */
 const own = new Map();
 function ownServer(env) {
@@ -114,7 +115,7 @@ function ownServer(env) {
 let browser;
 let failed = 0;
 try {
-  const mainBase = await server.base;
+  const mainBase = await server?.base;
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -169,7 +170,7 @@ try {
   console.error(err?.stack ?? err);
 } finally {
   await browser?.close();
-  server.child.kill("SIGTERM");
+  server?.child.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
   for (const s of own.values()) {
     s.child.kill("SIGTERM");
