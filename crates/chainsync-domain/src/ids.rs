@@ -104,6 +104,14 @@ id_type!(
     /// An order placed with a supplier for one store.
     PurchaseOrderId
 );
+id_type!(
+    /// One trained version in the forecast model registry.
+    ModelId
+);
+id_type!(
+    /// A forecast training job of one store.
+    ForecastJobId
+);
 
 #[cfg(test)]
 mod tests {

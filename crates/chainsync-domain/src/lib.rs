@@ -10,6 +10,7 @@
 //! - [`access`]: roles and the rules of who may do what.
 //! - [`catalog`]: SKUs, barcodes, prices, search terms.
 //! - [`error`]: the validation error every layer maps to a field-naming 422.
+//! - [`forecasting`]: forecast query bounds, incremental training, live accuracy, degradation, schedule.
 //! - [`pricing`]: the cart pricing engine (promotions, tax, rounding).
 //! - [`stock`]: the stock ledger rules (movement kinds, costing, counts, reorder alerts).
 //! - [`reports`]: report periods in a store's calendar, ISO weeks, margins and averages.
@@ -21,6 +22,7 @@
 pub mod access;
 pub mod catalog;
 pub mod error;
+pub mod forecasting;
 pub mod ids;
 pub mod loyalty;
 pub mod money;

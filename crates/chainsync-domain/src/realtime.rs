@@ -323,6 +323,19 @@ pub fn classify(kind: &str, payload: &Value) -> Classified {
             ),
             StoreManagers,
         ),
+        "model.degraded" => c(
+            SystemAlert,
+            High,
+            "Forecast model degraded".into(),
+            format!(
+                "Model v{} for {}: live MASE {} against backtest {}; consider a rollback",
+                text(payload, "version"),
+                text(payload, "product_name"),
+                text(payload, "live_mase"),
+                text(payload, "backtest_mase")
+            ),
+            StoreManagers,
+        ),
         "shift.closed" => {
             let difference = payload
                 .get("cash_difference_minor")
@@ -691,6 +704,23 @@ mod tests {
         assert_eq!(
             classify("anomaly.sales_spike", &json!({})).event_type,
             EventType::AiInsight
+        );
+        let degraded = classify(
+            "model.degraded",
+            &json!({"version": 3, "product_name": "Milk", "live_mase": 1.9, "backtest_mase": 0.8}),
+        );
+        assert_eq!(
+            (degraded.event_type, degraded.priority, degraded.audience),
+            (
+                EventType::SystemAlert,
+                Priority::High,
+                Audience::StoreManagers
+            )
+        );
+        assert!(
+            degraded.message.contains("v3 for Milk"),
+            "{}",
+            degraded.message
         );
         let balanced = classify("shift.closed", &json!({"cash_difference_minor": 0}));
         let short = classify("shift.closed", &json!({"cash_difference_minor": -250}));

@@ -96,6 +96,40 @@ pub struct ServeArgs {
     pub trust_forwarded_for: bool,
     #[command(flatten)]
     pub realtime: RealtimeArgs,
+    #[command(flatten)]
+    pub forecast: ForecastArgs,
+}
+
+/// Forecast training and accuracy tracking (docs/forecasts.md, "Running it in production").
+#[derive(Debug, Args, Clone)]
+pub struct ForecastArgs {
+    /// Daily retraining at this local time of each store (`HH:MM`), or `off` [default: 03:00].
+    #[arg(long, env = "CHAINSYNC_FORECAST_SCHEDULE", value_name = "HH:MM|off")]
+    pub forecast_schedule: Option<String>,
+    /// A model is degraded when its live MASE exceeds its backtest MASE by this fraction [default: 0.25].
+    #[arg(
+        long,
+        env = "CHAINSYNC_FORECAST_DEGRADATION_MARGIN",
+        value_name = "FRACTION"
+    )]
+    pub forecast_degradation_margin: Option<f64>,
+    /// ... judged only after this many live days [default: 7].
+    #[arg(
+        long,
+        env = "CHAINSYNC_FORECAST_DEGRADATION_MIN_DAYS",
+        value_name = "DAYS"
+    )]
+    pub forecast_degradation_min_days: Option<u32>,
+    /// Training jobs (stores) this process runs at once [default: 1].
+    #[arg(long, env = "CHAINSYNC_FORECAST_MAX_CONCURRENT_JOBS", value_name = "N")]
+    pub forecast_max_concurrent_jobs: Option<usize>,
+    /// Seconds between live-accuracy refreshes [default: 60].
+    #[arg(
+        long,
+        env = "CHAINSYNC_FORECAST_ACCURACY_INTERVAL_SECS",
+        value_name = "SECS"
+    )]
+    pub forecast_accuracy_interval_secs: Option<u64>,
 }
 
 /// Real-time hub settings (docs/websocket-protocol.md, docs/operations.md).
@@ -416,6 +450,7 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
             .unwrap_or(15 * 60)
             .clamp(60, 24 * 3600),
         realtime: crate::config::realtime_settings(&args.realtime, file)?,
+        forecast: crate::config::forecast_settings(&args.forecast, file)?,
         ..ApiSettings::default()
     };
     let state = server::build_state(db.clone(), settings).await?;

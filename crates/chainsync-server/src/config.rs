@@ -43,6 +43,58 @@ pub struct FileConfig {
     pub ws_history_events: Option<i64>,
     pub ws_history_max_events: Option<i64>,
     pub ws_send_queue: Option<usize>,
+    /// Forecasts: `HH:MM` (local time of each store) or `off`.
+    pub forecast_schedule: Option<String>,
+    pub forecast_degradation_margin: Option<f64>,
+    pub forecast_degradation_min_days: Option<u32>,
+    pub forecast_max_concurrent_jobs: Option<usize>,
+    pub forecast_accuracy_interval_secs: Option<u64>,
+}
+
+/// The forecast settings from flags (or their variables), then the file, then the defaults
+/// (`chainsync serve` trains daily at 03:00 unless told otherwise).
+pub fn forecast_settings(
+    args: &crate::cli::ForecastArgs,
+    file: &FileConfig,
+) -> anyhow::Result<crate::forecasting::ForecastSettings> {
+    use chainsync_domain::forecasting::{DegradationRule, TrainingSchedule};
+    let defaults = crate::forecasting::ForecastSettings::default();
+    let schedule = args
+        .forecast_schedule
+        .clone()
+        .or_else(|| file.forecast_schedule.clone())
+        .unwrap_or_else(|| crate::forecasting::settings::DEFAULT_SCHEDULE.to_owned());
+    let schedule = TrainingSchedule::parse(&schedule).map_err(|e| anyhow::anyhow!(e.message))?;
+    let degradation = DegradationRule::new(
+        args.forecast_degradation_margin
+            .or(file.forecast_degradation_margin)
+            .unwrap_or(defaults.degradation.margin),
+        args.forecast_degradation_min_days
+            .or(file.forecast_degradation_min_days)
+            .unwrap_or(defaults.degradation.min_days),
+    )
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    let max_concurrent_jobs = args
+        .forecast_max_concurrent_jobs
+        .or(file.forecast_max_concurrent_jobs)
+        .unwrap_or(defaults.max_concurrent_jobs);
+    if !(1..=64).contains(&max_concurrent_jobs) {
+        anyhow::bail!("forecast_max_concurrent_jobs must be between 1 and 64");
+    }
+    let interval = args
+        .forecast_accuracy_interval_secs
+        .or(file.forecast_accuracy_interval_secs)
+        .unwrap_or(defaults.accuracy_interval.as_secs());
+    if !(1..=86_400).contains(&interval) {
+        anyhow::bail!("forecast_accuracy_interval_secs must be between 1 and 86400");
+    }
+    Ok(crate::forecasting::ForecastSettings {
+        schedule,
+        degradation,
+        max_concurrent_jobs,
+        accuracy_interval: std::time::Duration::from_secs(interval),
+        ..defaults
+    })
 }
 
 /// The real-time settings from flags (or their variables), then the file, then the defaults.

@@ -6,11 +6,13 @@
 //! [`retail`] holds the application services (stock moves, sales) handlers call; [`imports`]
 //! reads CSV files of products, stock counts and sales history (API and `chainsync import`);
 //! [`security`] holds password and token handling; [`telemetry`] logs and metrics; [`web`]
-//! serves the embedded web app; [`realtime`] is the WebSocket hub (relay, bus, fan-out).
+//! serves the embedded web app; [`realtime`] is the WebSocket hub (relay, bus, fan-out);
+//! [`forecasting`] trains, serves and watches demand forecasts.
 
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod forecasting;
 pub mod http;
 pub mod imports;
 pub mod realtime;

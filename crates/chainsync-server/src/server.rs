@@ -32,12 +32,20 @@ pub async fn build_state(db: Db, settings: ApiSettings) -> anyhow::Result<AppSta
     let keys = KeyRing::load(&db).await?;
     let realtime = Arc::new(Realtime::new(settings.realtime.clone()));
     realtime.start(&db);
+    let metrics = Metrics::new();
+    let forecasting = Arc::new(crate::forecasting::Forecasting::new(
+        db.clone(),
+        settings.forecast.clone(),
+        metrics.forecast.clone(),
+    ));
+    forecasting.start().await;
     Ok(Arc::new(App {
         db,
         keys,
         settings,
-        metrics: Metrics::new(),
+        metrics,
         realtime,
+        forecasting,
     }))
 }
 
@@ -66,6 +74,7 @@ pub async fn serve(
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     state.realtime.stop();
+    state.forecasting.stop().await;
     Ok(())
 }
 

@@ -19,6 +19,8 @@ pub struct ApiSettings {
     pub web: crate::web::WebSource,
     /// The WebSocket hub's bus, history window and limits.
     pub realtime: crate::realtime::settings::RealtimeSettings,
+    /// Forecast training schedule, degradation rule, concurrency.
+    pub forecast: crate::forecasting::ForecastSettings,
 }
 
 impl Default for ApiSettings {
@@ -30,6 +32,7 @@ impl Default for ApiSettings {
             max_body_bytes: 256 * 1024,
             web: crate::web::WebSource::default(),
             realtime: crate::realtime::settings::RealtimeSettings::default(),
+            forecast: crate::forecasting::ForecastSettings::default(),
         }
     }
 }
@@ -42,6 +45,8 @@ pub struct App {
     pub metrics: Metrics,
     /// The WebSocket hub, its relay and its bus.
     pub realtime: Arc<crate::realtime::Realtime>,
+    /// Forecast training jobs, the scheduler, the accuracy watcher and the forecast cache.
+    pub forecasting: Arc<crate::forecasting::Forecasting>,
 }
 
 pub type AppState = Arc<App>;

@@ -6,10 +6,12 @@
 //! database URL is printed without its password.
 //!
 //! Metrics: a Prometheus registry per server instance (so tests can run many in one process),
-//! with request counts and latency histograms by method, route template and status.
+//! with request counts and latency histograms by method, route template and status, and the
+//! forecast trainer's progress ([`ForecastMetrics`]).
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use std::time::Duration;
 
@@ -47,6 +49,90 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    pub forecast: ForecastMetrics,
+}
+
+/// The forecast trainer and server (docs/forecasts.md, "Running it in production").
+#[derive(Debug, Clone)]
+pub struct ForecastMetrics {
+    /// Jobs running in this process.
+    pub jobs_running: IntGauge,
+    /// Series of the running job per store: `state` is `total`, `done` or `failed`.
+    pub job_series: IntGaugeVec,
+    /// Series trained, by `outcome` (`ok` or `failed`).
+    pub series_trained: IntCounterVec,
+    /// Wall time of finished jobs, by `status`.
+    pub job_seconds: HistogramVec,
+    /// Forecasts served, by `cached` (`true` or `false`).
+    pub served: IntCounterVec,
+    /// Models that became degraded.
+    pub degraded: IntCounterVec,
+}
+
+impl ForecastMetrics {
+    fn new(registry: &Registry) -> Self {
+        let defined = |e: prometheus::Error| -> ! { unreachable!("static metric definition: {e}") };
+        let m = ForecastMetrics {
+            jobs_running: IntGauge::new(
+                "forecast_jobs_running",
+                "Forecast training jobs running in this process",
+            )
+            .unwrap_or_else(|e| defined(e)),
+            job_series: IntGaugeVec::new(
+                Opts::new(
+                    "forecast_job_series",
+                    "Series of the store's running (or last) training job, by state",
+                ),
+                &["store_id", "state"],
+            )
+            .unwrap_or_else(|e| defined(e)),
+            series_trained: IntCounterVec::new(
+                Opts::new(
+                    "forecast_series_trained_total",
+                    "Series trained, by outcome",
+                ),
+                &["outcome"],
+            )
+            .unwrap_or_else(|e| defined(e)),
+            job_seconds: HistogramVec::new(
+                HistogramOpts::new(
+                    "forecast_job_duration_seconds",
+                    "Wall time of forecast training jobs, by final status",
+                )
+                .buckets(vec![
+                    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
+                ]),
+                &["status"],
+            )
+            .unwrap_or_else(|e| defined(e)),
+            served: IntCounterVec::new(
+                Opts::new("forecast_served_total", "Forecasts served, by cache use"),
+                &["cached"],
+            )
+            .unwrap_or_else(|e| defined(e)),
+            degraded: IntCounterVec::new(
+                Opts::new(
+                    "forecast_models_degraded_total",
+                    "Models whose live accuracy fell below their backtest by the margin",
+                ),
+                &["store_id"],
+            )
+            .unwrap_or_else(|e| defined(e)),
+        };
+        for collector in [
+            Box::new(m.jobs_running.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(m.job_series.clone()),
+            Box::new(m.series_trained.clone()),
+            Box::new(m.job_seconds.clone()),
+            Box::new(m.served.clone()),
+            Box::new(m.degraded.clone()),
+        ] {
+            registry
+                .register(collector)
+                .unwrap_or_else(|e| unreachable!("registered once: {e}"));
+        }
+        m
+    }
 }
 
 impl Metrics {
@@ -79,10 +165,12 @@ impl Metrics {
                 .register(collector)
                 .unwrap_or_else(|e| unreachable!("registered once: {e}"));
         }
+        let forecast = ForecastMetrics::new(&registry);
         Metrics {
             registry,
             requests,
             latency,
+            forecast,
         }
     }
 

@@ -4,7 +4,7 @@
 //! Shape: [`Db`] owns a `sqlx::AnyPool`; one module per aggregate ([`orgs`], [`stores`],
 //! [`catalog`], [`users`], [`auth`], [`audit`], [`terminals`], [`stock`], [`events`], [`sales`], [`returns`], [`shifts`],
 //! [`customers`], [`transfers`], [`purchase_orders`], [`reports`], [`imports`], [`realtime`] (channel histories),
-//! [`notifications`]) holds the
+//! [`notifications`], [`forecasting`] (training jobs, the model registry)) holds the
 //! queries, as free functions taking a connection so callers can compose them inside one
 //! transaction (a change, its audit row and its domain events commit together). Each backend owns its dialect's migrations (`migrations/sqlite`,
 //! `migrations/postgres`); the queries themselves are written once in the SQL both accept.
@@ -21,6 +21,7 @@ pub mod customers;
 mod db;
 mod error;
 pub mod events;
+pub mod forecasting;
 pub mod imports;
 pub mod notifications;
 pub mod orgs;

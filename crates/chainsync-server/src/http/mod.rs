@@ -9,7 +9,8 @@
 //!    [`stock`] (levels, ledger, adjustments, receipts, counts), [`sales`] (with [`receipt`]),
 //!    [`reports`] (KPIs, products, categories, P&L, stock value, staff, store comparison),
 //!    [`imports`] (CSV files of products, stock counts, sales history),
-//!    [`realtime`] (the `/ws` WebSocket, tickets, announcements; the hub itself is
+//!    [`forecasts`] (forecasts, the model registry, training jobs; the work is
+//!    [`crate::forecasting`]), [`realtime`] (the `/ws` WebSocket, tickets, announcements; the hub itself is
 //!    [`crate::realtime`]), [`notifications`] (the caller's notifications and preferences),
 //!    and [`ops`] (health, readiness, metrics).
 //! 6. [`openapi`]: the spec, generated from the same route registrations as the router, so the
@@ -27,6 +28,7 @@ pub mod common;
 pub mod customers;
 pub mod error;
 pub mod extract;
+pub mod forecasts;
 pub mod imports;
 pub mod notifications;
 pub mod openapi;
@@ -84,6 +86,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(purchase_orders::router())
         .merge(realtime::router())
         .merge(notifications::router())
+        .merge(forecasts::router())
 }
 
 /// The whole HTTP application.

@@ -27,6 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "sales", description = "Sales (idempotent terminal mutations) and receipts"),
         (name = "reports", description = "KPIs, top products, categories, profit and loss, stock value, staff, store comparison (JSON or CSV)"),
         (name = "imports", description = "CSV imports of products, stock counts and sales history (dry run, per-row errors, all or nothing)"),
+        (name = "forecasts", description = "Demand forecasts, the model registry (activate, roll back) and training jobs"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
