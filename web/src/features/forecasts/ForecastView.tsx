@@ -95,10 +95,7 @@ export function ForecastView({ store }: { store: Store }) {
       }).format(new Date(`${iso}T00:00:00Z`)),
     [locale],
   );
-  const data = useMemo(
-    () => (result.data ? chartData(result.data.forecast, weighed ? 1000 : 1) : null),
-    [result.data, weighed],
-  );
+  const data = useMemo(() => (result.data ? chartData(result.data.forecast) : null), [result.data]);
 
   const noModel = result.error instanceof ApiError && result.error.code === "no_active_model";
   return (
@@ -194,12 +191,12 @@ export function ForecastView({ store }: { store: Store }) {
             <h2 id="chart-title">
               {product.data?.name ?? "Product"} <span className="muted">· {store.name}</span>
             </h2>
-            <ChartSummary forecast={result.data.forecast} qty={qty} unit={unit} weighed={weighed} />
+            <ChartSummary forecast={result.data.forecast} qty={qty} unit={unit} />
             <ForecastChart
               data={data}
               level={result.data.forecast.level}
               title={`Sales and forecast of ${product.data?.name ?? "the product"}`}
-              summary={summaryText(result.data.forecast, qty, unit, weighed, locale)}
+              summary={summaryText(result.data.forecast, qty, unit, locale)}
               unit={unit}
               format={qty}
               dateLabel={day}
@@ -222,21 +219,18 @@ function ChartSummary({
   forecast,
   qty,
   unit,
-  weighed,
 }: {
   forecast: Forecast;
   qty: (v: number) => string;
   unit: string;
-  weighed: boolean;
 }) {
-  const scale = weighed ? 1000 : 1;
-  const sold = forecast.history.reduce((s, h) => s + h.quantity, 0) / scale;
+  const sold = forecast.history.reduce((s, h) => s + h.quantity, 0);
   return (
     <p className="forecast-figures">
       <span>
         Expected over the next {forecast.forecast.length} days:{" "}
         <strong data-testid="forecast-total">
-          {qty(forecastTotal(forecast, scale))} {unit}
+          {qty(forecastTotal(forecast))} {unit}
         </strong>
       </span>
       <span>
@@ -253,13 +247,11 @@ function summaryText(
   f: Forecast,
   qty: (v: number) => string,
   unit: string,
-  weighed: boolean,
   locale: string,
 ): string {
-  const scale = weighed ? 1000 : 1;
   const first = f.forecast[0]?.date;
   const from = first ? formatDate(first, locale) : "";
-  return `${qty(forecastTotal(f, scale))} ${unit} expected over ${f.forecast.length} days from ${from}, shaded band: ${f.level} % interval; bars: ${f.history.length} days of sales`;
+  return `${qty(forecastTotal(f))} ${unit} expected over ${f.forecast.length} days from ${from}, shaded band: ${f.level} % interval; bars: ${f.history.length} days of sales`;
 }
 
 function ModelCard({

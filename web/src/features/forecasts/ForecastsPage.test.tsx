@@ -398,7 +398,7 @@ describe("the Forecast tab", () => {
     expect(calls.some((c) => c.endsWith(`horizon=7&level=95&history_days=365`))).toBe(true);
   });
 
-  it("shows weighed goods in kilograms", async () => {
+  it("shows weighed goods in kilograms (the server sends them in kg, not thousandths)", async () => {
     await open(
       `/forecasts?store=${STORE}&product=${OAT}`,
       routes({
@@ -410,8 +410,8 @@ describe("the Forecast tab", () => {
           status: 200,
           body: {
             ...forecast(),
-            history: [{ date: "2026-11-25", quantity: 1500 }],
-            forecast: [{ date: "2026-11-26", mean: 2250, lo: 1000, hi: 3000 }],
+            history: [{ date: "2026-11-25", quantity: 1.5 }],
+            forecast: [{ date: "2026-11-26", mean: 2.25, lo: 1, hi: 3 }],
           },
         }),
       }),

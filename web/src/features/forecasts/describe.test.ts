@@ -164,11 +164,8 @@ describe("chart data", () => {
     expect(d.hi).toEqual([null, null, 5500, 2000]);
   });
 
-  it("scales weighed goods from thousandths", () => {
-    const d = chartData(f, 1000);
-    expect(d.history[1]).toBe(2);
-    expect(d.hi[2]).toBe(5.5);
-    expect(forecastTotal(f, 1000)).toBe(4);
+  it("adds up the forecast over the horizon", () => {
+    expect(forecastTotal(f)).toBe(4000);
   });
 
   it("does not repeat a day that is in both the history and the forecast", () => {

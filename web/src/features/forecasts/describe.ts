@@ -168,15 +168,15 @@ export interface ChartData {
 /**
  * One x axis for history and forecast: every history date, then every forecast date (dates the
  * server sends, in its order; a forecast date already in the history is not repeated).
- * Quantities are divided by `scale` (1000 for weighed goods, sent in thousandths).
+ * Quantities are in the product's unit as the server sends them (weighed goods in kg).
  */
-export function chartData(f: Forecast, scale = 1): ChartData {
+export function chartData(f: Forecast): ChartData {
   const out: ChartData = { labels: [], history: [], mean: [], lo: [], hi: [] };
   const at = new Map<string, number>();
   for (const h of f.history) {
     at.set(h.date, out.labels.length);
     out.labels.push(h.date);
-    out.history.push(h.quantity / scale);
+    out.history.push(h.quantity);
     out.mean.push(null);
     out.lo.push(null);
     out.hi.push(null);
@@ -191,14 +191,14 @@ export function chartData(f: Forecast, scale = 1): ChartData {
       out.lo.push(null);
       out.hi.push(null);
     }
-    out.mean[i] = p.mean / scale;
-    out.lo[i] = p.lo / scale;
-    out.hi[i] = p.hi / scale;
+    out.mean[i] = p.mean;
+    out.lo[i] = p.lo;
+    out.hi[i] = p.hi;
   }
   return out;
 }
 
 /** Total forecast over the horizon (in the product's unit). */
-export function forecastTotal(f: Forecast, scale = 1): number {
-  return f.forecast.reduce((s, p) => s + p.mean, 0) / scale;
+export function forecastTotal(f: Forecast): number {
+  return f.forecast.reduce((s, p) => s + p.mean, 0);
 }
