@@ -4,8 +4,12 @@
 import assert from "node:assert/strict";
 import { DEMO_PASSWORD, apiAs, heading, signIn } from "./tests.mjs";
 
-/** The smallest demo history the training accepts and backtests on (days). */
-const HISTORY_DAYS = "56";
+/**
+ * The smallest demo history whose models have a backtest, so an accuracy to show (days): one
+ * rolling-origin window needs the trained horizon (90 days) after the engine's shortest training
+ * span (28 days); with less, training succeeds but every accuracy is "not measured".
+ */
+const HISTORY_DAYS = "120";
 // No scheduled training: the jobs of the scenario are the ones it starts.
 const env = {
   CHAINSYNC_DEMO_SCALE: "small",
@@ -85,10 +89,13 @@ export const forecastTests = [
       assert.ok(jobs.items.every((j) => j.status === "succeeded"));
 
       // The forecast of a product with its own model, found through the product search.
+      // (the most accurate one: it sold in its backtest window, so its accuracy is measured)
       const active = await manager.get(
-        `/api/stores/${store.store_id}/models?scope=series&active=true&limit=1`,
+        `/api/stores/${store.store_id}/models?scope=series&active=true&limit=200`,
       );
-      const model = active.items[0];
+      const model = active.items
+        .filter((m) => m.backtest.wape !== null)
+        .sort((a, b) => a.backtest.wape - b.backtest.wape)[0];
       assert.ok(model, "training made product models");
       assert.equal(model.version, 2);
       await page
