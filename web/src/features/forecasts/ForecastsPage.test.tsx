@@ -389,6 +389,57 @@ describe("the Forecast tab", () => {
     expect(input.value).toBe("Rye bread");
   });
 
+  it("asks again on Refresh (live accuracy moves as sales come in)", async () => {
+    let live = 14;
+    const { calls } = await open(
+      `/forecasts?store=${STORE}&product=${OAT}`,
+      routes({
+        "GET /api/stores/:store/forecasts": () => ({
+          status: 200,
+          body: {
+            ...forecast(),
+            model: { ...forecast().model, live: { mase: 0.5, wape: 0.1, days: live } },
+          },
+        }),
+      }),
+    );
+    await until(() => expect(text()).toContain("accuracy 90\u00a0% over 14 days"));
+    live = 15;
+    await click(button("Refresh"));
+    await until(() => expect(text()).toContain("accuracy 90\u00a0% over 15 days"));
+    expect(calls.filter((c) => c.includes("/forecasts?")).length).toBe(2);
+  });
+
+  it("closes the product list on Escape and keeps the product shown", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await open(`/forecasts?store=${STORE}&product=${OAT}`, routes());
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    const input = container!.querySelector<HTMLInputElement>('input[role="combobox"]')!;
+    expect(input.value).toBe("Oat milk 1 l");
+    await type(input, "rye");
+    await act(() => vi.advanceTimersByTimeAsync(300));
+    expect(container!.querySelectorAll('[role="option"]').length).toBe(1);
+    await key(input, "Escape");
+    expect(container!.querySelector('[role="listbox"]')).toBeNull();
+    expect(input.value).toBe("Oat milk 1 l");
+    expect(window.location.search).toContain(`product=${OAT}`);
+  });
+
+  it("says so when no product matches the search", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await open(`/forecasts?store=${STORE}`, routes());
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    const input = container!.querySelector<HTMLInputElement>('input[role="combobox"]')!;
+    await type(input, "zzz");
+    await act(() => vi.advanceTimersByTimeAsync(300));
+    expect(container!.querySelector('[role="listbox"]')).toBeNull();
+    expect(container!.querySelector('.product-picker [role="status"]')?.textContent).toBe(
+      "No product matches “zzz”.",
+    );
+    await key(input, "Enter");
+    expect(window.location.search).not.toContain("product=");
+  });
+
   it("asks for the chosen horizon, interval and history", async () => {
     const { calls } = await open(
       `/forecasts?store=${STORE}&product=${OAT}&horizon=7&level=95&history_days=365`,
@@ -477,6 +528,24 @@ describe("the Models tab", () => {
     await until(() => expect(seen.at(-1)).toBe("active=true&limit=50"));
     expect(window.location.search).toContain("active=1");
     expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it("filters by product and clears the filter with All products", async () => {
+    const seen: string[] = [];
+    await open(
+      `/forecasts/models?store=${STORE}&product=${OAT}`,
+      routes({
+        "GET /api/stores/:store/models": ({ query }) => {
+          seen.push(query.toString());
+          return { status: 200, body: { items: [model({})], next_cursor: null } };
+        },
+      }),
+    );
+    await until(() => expect(seen).toEqual([`product=${OAT}&limit=50`]));
+    await until(() => button("All products"));
+    await click(button("All products"));
+    await until(() => expect(seen.at(-1)).toBe("limit=50"));
+    expect(window.location.search).toBe(`?store=${STORE}`);
   });
 
   it("rolls a product back after confirmation", async () => {
@@ -763,6 +832,56 @@ describe("the Training tab", () => {
     await tick(2000);
     expect(container!.querySelector(".job-panel [role='alert']")).toBeNull();
     expect(text()).toContain("9 of 10 products (90\u00a0%)");
+  });
+
+  it("pages back through older jobs, and says when a page cannot load", async () => {
+    let fail = false;
+    await open(
+      `/forecasts/training?store=${STORE}`,
+      routes({
+        "GET /api/stores/:store/forecast-jobs": ({ query }) => {
+          if (!query.get("cursor"))
+            return {
+              status: 200,
+              body: {
+                items: [job({ id: "new", status: "succeeded", total_series: 3, done_series: 3 })],
+                next_cursor: "older",
+              },
+            };
+          if (fail) return { status: 0 };
+          return {
+            status: 200,
+            body: {
+              items: [
+                job({
+                  id: "old",
+                  trigger: "schedule",
+                  status: "failed",
+                  total_series: 3,
+                  done_series: 1,
+                }),
+              ],
+              next_cursor: null,
+            },
+          };
+        },
+      }),
+    );
+    await tick(0);
+    const rows = () => container!.querySelectorAll("tbody tr").length;
+    expect(rows()).toBe(1);
+    fail = true;
+    await click(button("Show older jobs"));
+    await tick(0);
+    expect(text()).toContain("Cannot reach the ChainSync server");
+    expect(rows()).toBe(1);
+    fail = false;
+    await click(button("Show older jobs"));
+    await tick(0);
+    expect(rows()).toBe(2);
+    expect(container!.querySelectorAll("tbody tr")[1]!.textContent).toContain("Schedule");
+    expect(container!.querySelectorAll("tbody tr")[1]!.textContent).toContain("Failed");
+    expect(() => button("Show older jobs")).toThrow();
   });
 
   it("shows a refused start (403) and a job list that cannot load", async () => {

@@ -65,7 +65,8 @@ export function ProductPicker({
     return () => clearTimeout(timer);
   }, [api, text, typing]);
 
-  const open = typing && results !== null;
+  const open = typing && results !== null && results.length > 0;
+  const none = typing && results !== null && results.length === 0;
   const pick = (p: Product) => {
     seq.current++;
     setTyping(false);
@@ -94,7 +95,7 @@ export function ProductPicker({
           aria-expanded={open}
           aria-controls={open ? listId : undefined}
           aria-autocomplete="list"
-          aria-activedescendant={open && results.length ? `${listId}-${active}` : undefined}
+          aria-activedescendant={open ? `${listId}-${active}` : undefined}
           aria-describedby={hint || error ? hintId : undefined}
           placeholder="Name, brand, SKU or barcode"
           onChange={(e) => {
@@ -109,10 +110,10 @@ export function ProductPicker({
             if (e.key === "Escape" && typing) {
               e.preventDefault();
               close();
-            } else if (e.key === "ArrowDown" && open && results.length) {
+            } else if (e.key === "ArrowDown" && open) {
               e.preventDefault();
               setActive((a) => Math.min(results.length - 1, a + 1));
-            } else if (e.key === "ArrowUp" && open && results.length) {
+            } else if (e.key === "ArrowUp" && open) {
               e.preventDefault();
               setActive((a) => Math.max(0, a - 1));
             } else if (e.key === "Enter") {
@@ -124,26 +125,20 @@ export function ProductPicker({
         />
         {open ? (
           <ul id={listId} role="listbox" className="picker-results" aria-label="Products found">
-            {results.length === 0 ? (
-              <li className="muted picker-none" role="presentation">
-                No product matches “{text.trim()}”.
+            {results.map((p, i) => (
+              <li
+                key={p.id}
+                id={`${listId}-${i}`}
+                role="option"
+                aria-selected={i === active}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  pick(p);
+                }}
+              >
+                <span>{p.name}</span> <span className="muted code">{p.sku}</span>
               </li>
-            ) : (
-              results.map((p, i) => (
-                <li
-                  key={p.id}
-                  id={`${listId}-${i}`}
-                  role="option"
-                  aria-selected={i === active}
-                  onMouseDown={(e) => {
-                    e.preventDefault();
-                    pick(p);
-                  }}
-                >
-                  <span>{p.name}</span> <span className="muted code">{p.sku}</span>
-                </li>
-              ))
-            )}
+            ))}
           </ul>
         ) : null}
         {clearLabel && selected ? (
@@ -160,6 +155,11 @@ export function ProductPicker({
           </button>
         ) : null}
       </div>
+      {none ? (
+        <p className="hint" role="status">
+          No product matches “{text.trim()}”.
+        </p>
+      ) : null}
       {hint || error ? (
         <p
           className={error ? "field-error" : "hint"}
