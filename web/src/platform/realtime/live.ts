@@ -5,9 +5,10 @@
  * Channels: `store:<id>` (everything in a store: sales ticker, stock changes), `user:<id>`
  * (your notifications), `org:<id>` (organisation-wide alerts). See docs/websocket-protocol.md.
  */
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Api } from "../net/api";
 import { RealtimeClient, type Status } from "./client";
+import { Debouncer } from "./debounce";
 import type { EventFrame, SocketLike } from "./types";
 
 const clients = new WeakMap<Api, RealtimeClient>();
@@ -27,6 +28,14 @@ export function realtimeFor(api: Api): RealtimeClient {
     clients.set(api, client);
   }
   return client;
+}
+
+/**
+ * Uses `client` as this API session's real-time client (tests pass one over a fake socket;
+ * the app never calls it). Must run before the first component of the session subscribes.
+ */
+export function setRealtimeClient(api: Api, client: RealtimeClient): void {
+  clients.set(api, client);
 }
 
 /**
@@ -52,10 +61,59 @@ export function useLiveEvents(
   }, [api, channel]);
 }
 
+/**
+ * {@link useLiveEvents} over several channels at once (a dashboard watching every store its
+ * user sees). `channels` is compared by content, so a new array with the same names does not
+ * resubscribe. `onReset` receives the channel whose history could not be resumed.
+ */
+export function useLiveChannels(
+  api: Api,
+  channels: readonly string[],
+  onEvent: (frame: EventFrame) => void,
+  onReset?: (channel: string) => void,
+): void {
+  const handlers = useRef({ onEvent, onReset });
+  handlers.current = { onEvent, onReset };
+  const key = channels.join("\n");
+  useEffect(() => {
+    if (!key) return;
+    const client = realtimeFor(api);
+    const stops = key.split("\n").map((channel) =>
+      client.subscribe(
+        channel,
+        (frame) => handlers.current.onEvent(frame),
+        () => handlers.current.onReset?.(channel),
+      ),
+    );
+    return () => stops.forEach((stop) => stop());
+  }, [api, key]);
+}
+
 /** The connection status, for a live indicator. */
 export function useLiveStatus(api: Api): Status {
   const client = realtimeFor(api);
   const [status, setStatus] = useState<Status>(client.status);
   useEffect(() => client.onStatus(setStatus), [client]);
   return status;
+}
+
+/**
+ * How long live screens wait for a burst of events to settle before reloading from REST, and
+ * the longest they wait while events keep coming. Tests shorten them.
+ */
+export const liveReload = { waitMs: 700, maxWaitMs: 3000 };
+
+/**
+ * A stable `trigger` that runs the latest `run` once a burst of triggers has settled (see
+ * {@link Debouncer} and {@link liveReload}); pending runs are dropped when the component
+ * unmounts.
+ */
+export function useDebounced(run: () => void): () => void {
+  const latest = useRef(run);
+  latest.current = run;
+  const [debouncer] = useState(
+    () => new Debouncer(() => latest.current(), liveReload.waitMs, liveReload.maxWaitMs),
+  );
+  useEffect(() => () => debouncer.cancel(), [debouncer]);
+  return useCallback(() => debouncer.trigger(), [debouncer]);
 }
