@@ -2,6 +2,8 @@
 // a free port) driven through Debian's Chromium by playwright-core.
 //
 //   CHAINSYNC_BIN=/path/to/chainsync node e2e/run.mjs
+//   E2E_ONLY="live on a manager" ... node e2e/run.mjs   (only scenarios whose name matches; most
+//                                                       build on earlier ones, a few stand alone)
 //
 // Exit codes: 0 passed, 1 a test failed, 3 Chromium is missing (the caller decides whether
 // that is a loud skip or, in CI, a failure). Screenshots of the main screens are written to
@@ -109,7 +111,8 @@ try {
     ],
   });
   const shared = {};
-  for (const [name, fn] of tests) {
+  const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
+  for (const [name, fn] of tests.filter(([n]) => !only || only.test(n))) {
     const started = Date.now();
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },

@@ -10,7 +10,8 @@
  * ticker's rows are completed from the sales API (the item count is not in the event).
  * Figures are never computed here by adding an event's amounts: the server's figure is net of
  * tax and returns, follows the store's calendar day, and cannot drift from a missed or repeated
- * event. A `reset` on a channel (history window passed) reloads that store's part from REST;
+ * event. A `reset` on a channel (history window passed) reloads that store's part from REST,
+ * and so does the confirmation of a first subscription (the load at mount may predate it);
  * reconnecting resumes each channel from its offset, so sales made while offline arrive then.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -141,12 +142,14 @@ export function LiveToday({
     }
     refresh();
   };
-  const onReset = (channel: string) => {
+  // Reload after a reset, and once a first subscription is confirmed (see useLiveEvents). Only
+  // a reset means sales may have been missed, so only it makes the period reports stale.
+  const onReset = (channel: string, reason: string) => {
     const id = channel.slice("store:".length);
     void loadSales([id]);
     if (id === store.id) {
       void loadToday();
-      onSalesChanged?.();
+      if (reason !== "subscribed") onSalesChanged?.();
     }
   };
   useLiveChannels(api, channels, onEvent, onReset);

@@ -84,6 +84,11 @@ async function open() {
   view = await renderWithApp(<StockPage />, server.api, testMe({ admin: true }));
   await eventually(() => expect(onHand("A")).toBe("10"));
   await live.connect(5);
+  // The confirmed subscription reloads once (what loaded before it may miss a sale).
+  const loads = stockCalls(server.calls);
+  await quietly();
+  await eventually(() => expect(stockCalls(server.calls)).toBe(loads + 1));
+  await settle();
   return { server, live };
 }
 
@@ -130,6 +135,8 @@ describe("StockPage live", () => {
     view = await renderWithApp(<StockPage />, server.api, testMe({ admin: true }));
     await eventually(() => expect(onHand("K99")).toBe("50"));
     await live.connect(1);
+    await quietly();
+    await settle();
     const more = [...view.container.querySelectorAll("button")].find(
       (b) => b.textContent === "Show more",
     )!;

@@ -100,6 +100,24 @@ describe("RealtimeClient", () => {
     expect(got).toEqual([101]);
   });
 
+  it("asks for a reload once a first subscription is confirmed, not after a resume", async () => {
+    const { socket, timers, resets } = await setup();
+    const first = socket(0);
+    first.push({ type: "hello", protocol: 1 });
+    expect(resets()).toBe(0);
+    first.push({ type: "subscribed", channel: "store:a", epoch: "E", offset: 4, head: 4 });
+    expect(resets()).toBe(1);
+    first.push(event(5));
+    first.onclose?.({ code: 1006 });
+    timers[0]?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = socket(1);
+    second.push({ type: "hello", protocol: 1 });
+    second.push({ type: "subscribed", channel: "store:a", epoch: "E", offset: 5, head: 9 });
+    expect(resets()).toBe(1);
+  });
+
   it("stops for good when the session ended", async () => {
     const { client, socket, timers } = await setup();
     socket(0).onclose?.({ code: 4001 });

@@ -4,7 +4,8 @@
  * It keeps, per channel, the epoch and offset of the last event it delivered, and on every
  * (re)connect subscribes with `resume`, so the server replays exactly what was missed; an
  * event at or below the kept offset is a duplicate and dropped. A `reset` (history window
- * passed) is handed to the channel's reset listeners, whose job is to reload from REST.
+ * passed) is handed to the channel's reset listeners, whose job is to reload from REST; so is
+ * the confirmation of a first subscription (REST state loaded before it may miss a change).
  * Reconnects back off exponentially with jitter; a `4001` close (session ended) stops it.
  *
  * Pure logic over a {@link SocketLike}: no DOM, tested with a fake socket.
@@ -28,7 +29,8 @@ export interface ClientOptions {
 interface ChannelState {
   position: Position | null;
   listeners: Set<(frame: EventFrame) => void>;
-  resets: Set<() => void>;
+  /** Reload listeners: told why (`subscribed`, or the `reset` frame's reason). */
+  resets: Set<(reason: string) => void>;
 }
 
 /** A connection that stayed up this long resets the backoff. */
@@ -50,7 +52,7 @@ export class RealtimeClient {
   subscribe(
     channel: string,
     onEvent: (frame: EventFrame) => void,
-    onReset?: () => void,
+    onReset?: (reason: string) => void,
   ): () => void {
     let state = this.channels.get(channel);
     const isNew = !state;
@@ -174,12 +176,16 @@ export class RealtimeClient {
       case "subscribed":
         if (state && !state.position) {
           state.position = { epoch: String(frame.epoch), offset: Number(frame.offset) };
+          // A first subscription sees only what happens from now on: what the screen loaded
+          // over REST before this moment may miss a change committed in between, so it reloads
+          // (docs/websocket-protocol.md §4). A resumed subscription replays instead.
+          for (const fn of state.resets) fn("subscribed");
         }
         return;
       case "reset":
         if (state) {
           state.position = { epoch: String(frame.epoch), offset: Number(frame.offset) };
-          for (const fn of state.resets) fn();
+          for (const fn of state.resets) fn(String(frame.reason));
         }
         return;
       case "event": {

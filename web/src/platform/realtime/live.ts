@@ -40,14 +40,16 @@ export function setRealtimeClient(api: Api, client: RealtimeClient): void {
 
 /**
  * Calls `onEvent` for every event of `channel` (null: none), exactly once and in order, across
- * reconnects; `onReset` when the history window passed and the caller must reload from REST.
- * The latest callbacks are used without resubscribing.
+ * reconnects; `onReset` whenever the caller must reload from REST: when the history window
+ * passed (`reset`), and once the first subscription of the channel is confirmed (state loaded
+ * before that may miss a change committed just before it); its argument says which
+ * (`subscribed`, or the reset's reason). The latest callbacks are used without resubscribing.
  */
 export function useLiveEvents(
   api: Api,
   channel: string | null,
   onEvent: (frame: EventFrame) => void,
-  onReset?: () => void,
+  onReset?: (reason: string) => void,
 ): void {
   const handlers = useRef({ onEvent, onReset });
   handlers.current = { onEvent, onReset };
@@ -56,7 +58,7 @@ export function useLiveEvents(
     return realtimeFor(api).subscribe(
       channel,
       (frame) => handlers.current.onEvent(frame),
-      () => handlers.current.onReset?.(),
+      (reason) => handlers.current.onReset?.(reason),
     );
   }, [api, channel]);
 }
@@ -64,13 +66,14 @@ export function useLiveEvents(
 /**
  * {@link useLiveEvents} over several channels at once (a dashboard watching every store its
  * user sees). `channels` is compared by content, so a new array with the same names does not
- * resubscribe. `onReset` receives the channel whose history could not be resumed.
+ * resubscribe. `onReset` receives the channel to reload and why (`subscribed` or the reset's
+ * reason).
  */
 export function useLiveChannels(
   api: Api,
   channels: readonly string[],
   onEvent: (frame: EventFrame) => void,
-  onReset?: (channel: string) => void,
+  onReset?: (channel: string, reason: string) => void,
 ): void {
   const handlers = useRef({ onEvent, onReset });
   handlers.current = { onEvent, onReset };
@@ -82,7 +85,7 @@ export function useLiveChannels(
       client.subscribe(
         channel,
         (frame) => handlers.current.onEvent(frame),
-        () => handlers.current.onReset?.(channel),
+        (reason) => handlers.current.onReset?.(channel, reason),
       ),
     );
     return () => stops.forEach((stop) => stop());
