@@ -1100,16 +1100,18 @@ export const tests = [
         await page.goto(`${base}/stock?store=${berlin.id}`);
         await heading(page, "Stock");
         const level = await admin.get(`/api/stores/${berlin.id}/stock/${product.id}`);
+        const { organisation } = await admin.get("/api/auth/me");
+        const quantity = (n) => new Intl.NumberFormat(organisation.locale).format(n);
         const onHand = page.getByTestId(`on-hand-${product.sku}`);
         await onHand.waitFor();
-        assert.equal((await onHand.innerText()).trim(), String(level.on_hand));
+        assert.equal((await onHand.innerText()).trim(), quantity(level.on_hand));
         await page.evaluate(() => (window.__notReloaded = true));
         await ring(product.barcodes[0]);
         await page.waitForFunction(
           ([sku, n]) =>
             document.querySelector(`[data-testid="on-hand-${sku}"]`)?.textContent?.trim() ===
             String(n),
-          [product.sku, level.on_hand - 1],
+          [product.sku, quantity(level.on_hand - 1)],
           { timeout: 10_000 },
         );
         assert.equal(await page.evaluate(() => window.__notReloaded), true, "no reload");

@@ -66,8 +66,8 @@ export function useLiveEvents(
 /**
  * {@link useLiveEvents} over several channels at once (a dashboard watching every store its
  * user sees). `channels` is compared by content, so a new array with the same names does not
- * resubscribe. `onReset` receives the channel to reload and why (`subscribed` or the reset's
- * reason).
+ * resubscribe, nor does the same set in another order. `onReset` receives the channel to
+ * reload and why (`subscribed` or the reset's reason).
  */
 export function useLiveChannels(
   api: Api,
@@ -77,7 +77,9 @@ export function useLiveChannels(
 ): void {
   const handlers = useRef({ onEvent, onReset });
   handlers.current = { onEvent, onReset };
-  const key = channels.join("\n");
+  // Sorted: the same set in another order (the dashboard puts the chosen store first) is not a
+  // change, so switching stores does not drop and re-take every subscription.
+  const key = [...channels].sort().join("\n");
   useEffect(() => {
     if (!key) return;
     const client = realtimeFor(api);
