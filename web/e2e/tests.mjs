@@ -1121,6 +1121,87 @@ export const tests = [
     },
   ],
   [
+    "a manager switches on system notifications and is alerted to a critical announcement",
+    async ({ base, page, context, shot }) => {
+      const admin = await apiAs(base, "admin@demo.local");
+      const manager = await apiAs(base, "manager.ber@demo.local");
+      const berlin = (await admin.get("/api/stores?limit=200")).items.find((s) => s.code === "BER");
+      // The browser's answer to the permission request, and a record of what the page shows
+      // (a headless browser has no screen for system notifications).
+      await context.grantPermissions(["notifications"], { origin: base });
+      await page.addInitScript(() => {
+        const Real = window.Notification;
+        window.__shown = [];
+        function Recording(title, options) {
+          window.__shown.push({ title, body: options?.body });
+          return new Real(title, options);
+        }
+        Object.defineProperty(Recording, "permission", { get: () => Real.permission });
+        Recording.requestPermission = (...args) => Real.requestPermission(...args);
+        window.Notification = Recording;
+      });
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "My account" })
+        .click();
+      await heading(page, "My account");
+      const box = page.getByLabel(/Show critical alerts as system notifications/);
+      await box.check();
+      await page.getByRole("button", { name: "Save notification settings" }).click();
+      await page.getByText("Notification settings saved.").waitFor();
+      await shot("32-notification-settings");
+      assert.equal(
+        (await manager.get("/api/notifications/preferences")).browser_notifications,
+        true,
+      );
+
+      const bell = page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
+      const unread = async () =>
+        Number(/(\d+) unread/.exec(await bell.getAttribute("aria-label"))[1]);
+      const before = await unread();
+      await admin.post("/api/realtime/announcements", {
+        title: "Freezer failure in aisle 4",
+        message: "Move the frozen goods to the back room now.",
+        priority: "critical",
+        store_id: berlin.id,
+      });
+      // A critical toast (an alert that stays) and a system notification.
+      const toast = page.getByRole("alert").filter({ hasText: "Freezer failure in aisle 4" });
+      await toast.waitFor({ timeout: 10_000 });
+      await page.waitForFunction(
+        () => window.__shown.some((n) => n.title === "Freezer failure in aisle 4"),
+        null,
+        { timeout: 10_000 },
+      );
+      assert.equal(await unread(), before + 1);
+      await shot("33-critical-toast");
+      await page.getByRole("button", { name: "Dismiss: Freezer failure in aisle 4" }).click();
+      await toast.waitFor({ state: "detached" });
+      // A high one: a toast, but no system notification (those are for critical alerts).
+      await admin.post("/api/realtime/announcements", {
+        title: "Delivery arrives early",
+        message: "The dairy delivery comes at 7:00.",
+        priority: "high",
+        store_id: berlin.id,
+      });
+      await page
+        .getByTestId("toasts")
+        .getByRole("status")
+        .filter({ hasText: "Delivery arrives early" })
+        .waitFor({ timeout: 10_000 });
+      assert.deepEqual(await page.evaluate(() => window.__shown.map((n) => n.title)), [
+        "Freezer failure in aisle 4",
+      ]);
+      // The bell lists both.
+      await bell.click();
+      const panel = page.getByRole("region", { name: "Notifications" });
+      await panel.getByText("Delivery arrives early").waitFor();
+      await panel.getByText("Freezer failure in aisle 4").waitFor();
+    },
+  ],
+  [
     "the app shell opens without network once it has been opened online (service worker)",
     async ({ base, page, context }) => {
       await page.goto(base + "/");
