@@ -118,6 +118,21 @@ describe("RealtimeClient", () => {
     expect(resets()).toBe(1);
   });
 
+  it("asks again for a subscription the server failed to set up, but not for a refusal", async () => {
+    const { socket, timers } = await setup();
+    const s = socket(0);
+    s.push({ type: "hello", protocol: 1 });
+    s.push({ type: "error", code: "internal_error", message: "x", channel: "store:a" });
+    expect(timers).toHaveLength(1);
+    timers[0]?.();
+    expect(s.sent).toEqual([
+      { type: "subscribe", channel: "store:a" },
+      { type: "subscribe", channel: "store:a" },
+    ]);
+    s.push({ type: "error", code: "forbidden", message: "x", channel: "store:a" });
+    expect(timers).toHaveLength(1);
+  });
+
   it("stops for good when the session ended", async () => {
     const { client, socket, timers } = await setup();
     socket(0).onclose?.({ code: 4001 });

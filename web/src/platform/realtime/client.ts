@@ -6,7 +6,8 @@
  * event at or below the kept offset is a duplicate and dropped. A `reset` (history window
  * passed) is handed to the channel's reset listeners, whose job is to reload from REST; so is
  * the confirmation of a first subscription (REST state loaded before it may miss a change).
- * Reconnects back off exponentially with jitter; a `4001` close (session ended) stops it.
+ * Reconnects back off exponentially with jitter; a `4001` close (session ended) stops it. A
+ * subscription the server failed to set up (`error` `internal_error`) is asked for again.
  *
  * Pure logic over a {@link SocketLike}: no DOM, tested with a fake socket.
  */
@@ -197,6 +198,22 @@ export class RealtimeClient {
         for (const fn of state.listeners) fn(ev);
         return;
       }
+      case "error":
+        // A subscription the server failed to set up is not active: ask again after a pause
+        // (refusals such as `forbidden` or `channel_not_found` are final and not retried).
+        if (state && frame.code === "internal_error") {
+          const socket = this.socket;
+          (this.opts.setTimer ?? setTimeout)(
+            () => {
+              const now = this.channels.get(channel);
+              if (now && this.socket === socket && this.status === "open") {
+                this.sendSubscribe(channel, now);
+              }
+            },
+            backoffDelay(1, this.opts.random),
+          );
+        }
+        return;
       default:
         return;
     }
