@@ -73,6 +73,14 @@ export class RealtimeClient {
       if (s.listeners.size === 0) {
         this.channels.delete(channel);
         if (this.status === "open") this.send({ type: "unsubscribe", channel });
+        // Nobody listens any more (signed out): close, so the next listener (maybe another
+        // person signing in on this tab) connects with a ticket of its own. Checked after the
+        // current render's effects ran, so moving between screens keeps the socket.
+        if (this.channels.size === 0) {
+          queueMicrotask(() => {
+            if (this.channels.size === 0) this.stop();
+          });
+        }
       }
     };
   }
