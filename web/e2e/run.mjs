@@ -2,9 +2,8 @@
 // a free port) driven through Debian's Chromium by playwright-core.
 //
 //   CHAINSYNC_BIN=/path/to/chainsync node e2e/run.mjs
-//   E2E_ONLY=forecast CHAINSYNC_BIN=… node e2e/run.mjs   (only scenarios whose name contains it;
-//                                                        scenarios build on earlier ones, so
-//                                                        filter only self-contained ones)
+//   E2E_ONLY="live on a manager" ... node e2e/run.mjs   (only scenarios whose name matches; most
+//                                                       build on earlier ones, a few stand alone)
 //
 // A scenario may bring its own server (`[name, fn, { env }]`): a second `chainsync serve` with
 // those environment variables (e.g. a demo chain with sales history) and its own data directory,
@@ -23,8 +22,8 @@ import { chromium } from "playwright-core";
 import { forecastTests } from "./forecasts.mjs";
 import { tests as mainTests } from "./tests.mjs";
 
-const only = process.env.E2E_ONLY;
-const tests = [...mainTests, ...forecastTests].filter(([name]) => !only || name.includes(only));
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
+const tests = [...mainTests, ...forecastTests].filter(([name]) => !only || only.test(name));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";

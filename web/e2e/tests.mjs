@@ -1020,6 +1020,190 @@ export const tests = [
     },
   ],
   [
+    "a sale at one till shows up live on a manager's dashboard and stock screen in another browser",
+    async ({ base, page, browser, shot }) => {
+      // Self-contained (E2E_ONLY can run it alone): it reads figures before and after.
+      const admin = await apiAs(base, "admin@demo.local");
+      const berlin = (await admin.get("/api/stores?limit=200")).items.find((s) => s.code === "BER");
+      const product = (await admin.get("/api/products?q=alpenhof&limit=50")).items.find(
+        (p) => p.unit === "each" && p.barcodes.length,
+      );
+      assert.ok(product, "an Alpenhof product with a barcode in the demo");
+
+      // The manager's dashboard, in this browser context.
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Dashboard" })
+        .click();
+      await heading(page, "Dashboard");
+      const live = page.getByTestId("live-status");
+      await live.getByText("Live", { exact: true }).waitFor({ timeout: 15_000 });
+      const sales = page.getByTestId("live-transactions");
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="live-transactions"]')?.textContent !== "…",
+        null,
+        { timeout: 15_000 },
+      );
+      const before = Number((await sales.innerText()).replace(/\D/g, ""));
+      // Marks this document: a reload would lose the mark.
+      await page.evaluate(() => (window.__notReloaded = true));
+
+      // A cashier rings up a sale at the till, in another browser context (its own storage,
+      // its own socket).
+      const tillContext = await browser.newContext({
+        viewport: { width: 1280, height: 800 },
+        locale: "en-GB",
+      });
+      try {
+        const till = await tillContext.newPage();
+        const ring = async (barcode) => {
+          await till.getByLabel("Scan or search").focus();
+          await till.keyboard.type(barcode, { delay: 2 });
+          await till.keyboard.press("Enter");
+          await pricedTotal(till);
+          await till.keyboard.press("F10");
+          await till.getByRole("dialog", { name: "Payment" }).waitFor();
+          await till.keyboard.press("Enter");
+          const done = till.getByRole("dialog", { name: "Sale complete" });
+          await done.getByText("Recorded on the server.").waitFor({ timeout: 15_000 });
+          const number = (await done.getByTestId("receipt-number").innerText()).trim();
+          await till.keyboard.press("Enter");
+          await done.waitFor({ state: "detached" });
+          return number;
+        };
+        await signIn(till, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+        await heading(till, "Set up this till · Berlin Mitte");
+        await till.getByRole("button", { name: /BER-T1/ }).click();
+        await heading(till, "Sell · Berlin Mitte");
+        await till.getByText(/Catalog: [1-9]\d* products/).waitFor();
+        const receipt = await ring(product.barcodes[0]);
+
+        // The manager's ticker shows the sale, with its item count read from the server, and
+        // today's sales count goes up by one: no reload, no polling by the page.
+        const row = page.getByTestId("ticker").getByRole("row", { name: new RegExp(receipt) });
+        await row.waitFor({ timeout: 10_000 });
+        await row.getByRole("cell", { name: "1", exact: true }).waitFor({ timeout: 10_000 });
+        await page.waitForFunction(
+          (n) =>
+            document.querySelector('[data-testid="live-transactions"]')?.textContent === String(n),
+          before + 1,
+          { timeout: 10_000 },
+        );
+        await page
+          .getByRole("status")
+          .getByText(/recorded since the figures below were loaded/)
+          .waitFor();
+        assert.equal(await page.evaluate(() => window.__notReloaded), true, "no reload");
+        await shot("31-dashboard-live");
+
+        // The stock screen follows the next sale of the same item.
+        await page.goto(`${base}/stock?store=${berlin.id}`);
+        await heading(page, "Stock");
+        const level = await admin.get(`/api/stores/${berlin.id}/stock/${product.id}`);
+        const { organisation } = await admin.get("/api/auth/me");
+        const quantity = (n) => new Intl.NumberFormat(organisation.locale).format(n);
+        const onHand = page.getByTestId(`on-hand-${product.sku}`);
+        await onHand.waitFor();
+        assert.equal((await onHand.innerText()).trim(), quantity(level.on_hand));
+        await page.evaluate(() => (window.__notReloaded = true));
+        await ring(product.barcodes[0]);
+        await page.waitForFunction(
+          ([sku, n]) =>
+            document.querySelector(`[data-testid="on-hand-${sku}"]`)?.textContent?.trim() ===
+            String(n),
+          [product.sku, quantity(level.on_hand - 1)],
+          { timeout: 10_000 },
+        );
+        assert.equal(await page.evaluate(() => window.__notReloaded), true, "no reload");
+      } finally {
+        await tillContext.close();
+      }
+    },
+  ],
+  [
+    "a manager switches on system notifications and is alerted to a critical announcement",
+    async ({ base, page, context, shot }) => {
+      const admin = await apiAs(base, "admin@demo.local");
+      const manager = await apiAs(base, "manager.ber@demo.local");
+      const berlin = (await admin.get("/api/stores?limit=200")).items.find((s) => s.code === "BER");
+      // The browser's answer to the permission request, and a record of what the page shows
+      // (a headless browser has no screen for system notifications).
+      await context.grantPermissions(["notifications"], { origin: base });
+      await page.addInitScript(() => {
+        const Real = window.Notification;
+        window.__shown = [];
+        function Recording(title, options) {
+          window.__shown.push({ title, body: options?.body });
+          return new Real(title, options);
+        }
+        Object.defineProperty(Recording, "permission", { get: () => Real.permission });
+        Recording.requestPermission = (...args) => Real.requestPermission(...args);
+        window.Notification = Recording;
+      });
+      await signIn(page, base, "manager.ber@demo.local", DEMO_PASSWORD);
+      await heading(page, "Staff");
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "My account" })
+        .click();
+      await heading(page, "My account");
+      const box = page.getByLabel(/Show critical alerts as system notifications/);
+      await box.check();
+      await page.getByRole("button", { name: "Save notification settings" }).click();
+      await page.getByText("Notification settings saved.").waitFor();
+      await shot("32-notification-settings");
+      assert.equal(
+        (await manager.get("/api/notifications/preferences")).browser_notifications,
+        true,
+      );
+
+      const bell = page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
+      const unread = async () =>
+        Number(/(\d+) unread/.exec(await bell.getAttribute("aria-label"))[1]);
+      const before = await unread();
+      await admin.post("/api/realtime/announcements", {
+        title: "Freezer failure in aisle 4",
+        message: "Move the frozen goods to the back room now.",
+        priority: "critical",
+        store_id: berlin.id,
+      });
+      // A critical toast (an alert that stays) and a system notification.
+      const toast = page.getByRole("alert").filter({ hasText: "Freezer failure in aisle 4" });
+      await toast.waitFor({ timeout: 10_000 });
+      await page.waitForFunction(
+        () => window.__shown.some((n) => n.title === "Freezer failure in aisle 4"),
+        null,
+        { timeout: 10_000 },
+      );
+      assert.equal(await unread(), before + 1);
+      await shot("33-critical-toast");
+      await page.getByRole("button", { name: "Dismiss: Freezer failure in aisle 4" }).click();
+      await toast.waitFor({ state: "detached" });
+      // A high one: a toast, but no system notification (those are for critical alerts).
+      await admin.post("/api/realtime/announcements", {
+        title: "Delivery arrives early",
+        message: "The dairy delivery comes at 7:00.",
+        priority: "high",
+        store_id: berlin.id,
+      });
+      await page
+        .getByTestId("toasts")
+        .getByRole("status")
+        .filter({ hasText: "Delivery arrives early" })
+        .waitFor({ timeout: 10_000 });
+      assert.deepEqual(await page.evaluate(() => window.__shown.map((n) => n.title)), [
+        "Freezer failure in aisle 4",
+      ]);
+      // The bell lists both.
+      await bell.click();
+      const panel = page.getByRole("region", { name: "Notifications" });
+      await panel.getByText("Delivery arrives early").waitFor();
+      await panel.getByText("Freezer failure in aisle 4").waitFor();
+    },
+  ],
+  [
     "the app shell opens without network once it has been opened online (service worker)",
     async ({ base, page, context }) => {
       await page.goto(base + "/");

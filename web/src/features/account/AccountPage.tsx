@@ -3,6 +3,7 @@ import { useApp } from "../../app/context";
 import { formatDate } from "../../platform/format";
 import { Confirm, Page } from "../../ui/ui";
 import { ChangePasswordForm } from "../auth/ChangePasswordForm";
+import { NotificationPreferences } from "../notifications/NotificationPreferences";
 import { PinForm } from "./PinForm";
 
 export function AccountPage() {
@@ -48,6 +49,7 @@ export function AccountPage() {
             <PinForm api={api} />
           </article>
         ) : null}
+        <NotificationPreferences />
         <article className="card" aria-labelledby="sessions">
           <h2 id="sessions">Sessions</h2>
           <p>

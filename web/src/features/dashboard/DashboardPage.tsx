@@ -16,6 +16,7 @@ import { useAsync } from "../../ui/hooks";
 import { Empty, ErrorAlert, LoadError, Loading, Page, SelectField, TextField } from "../../ui/ui";
 import { useStockStores } from "../stock/useStockStores";
 import { BarChart } from "./Chart";
+import { LiveToday } from "./LiveToday";
 import {
   type Granularity,
   PRESETS,
@@ -48,6 +49,9 @@ export function DashboardPage() {
   const [custom, setCustom] = useState<{ from: string; to: string } | null>(null);
   const [granularity, setGranularity] = useState<Granularity | "auto">("auto");
   const [refreshed, setRefreshed] = useState(0);
+  // Sales, returns or voids in the chosen store since the period reports were loaded (the live
+  // part below updates itself; the period reports wait for Refresh, they are six heavy queries).
+  const [changedSince, setChangedSince] = useState(0);
 
   // Dates are the store's calendar dates: "today" is today where the store is.
   const today = store ? todayIn(store.timezone, new Date()) : null;
@@ -96,6 +100,8 @@ export function DashboardPage() {
   const base = store ? `/api/stores/${store.id}/reports` : null;
   const period: Query | null = range ? { from: range.from, to: range.to } : null;
   const key = `${base}|${range?.from}|${range?.to}|${grain}|${refreshed}`;
+  useEffect(() => setChangedSince(0), [key]);
+  const periodHasToday = !!range && !!today && range.to >= today;
 
   const reports = useAsync(async () => {
     if (!base || !period) return null;
@@ -217,12 +223,35 @@ export function DashboardPage() {
         <Empty title="No store to show">
           <p>The dashboard shows the stores you manage.</p>
         </Empty>
-      ) : reports.status === "error" ? (
+      ) : null}
+      {store && stores.data ? (
+        <LiveToday
+          stores={mine}
+          store={store}
+          onSalesChanged={() => setChangedSince((n) => n + 1)}
+        />
+      ) : null}
+      {!stores.data || !mine.length ? null : reports.status === "error" ? (
         <LoadError error={reports.error} retry={reports.reload} />
       ) : !r || reports.status === "loading" ? (
         <Loading label="Loading the reports…" />
       ) : (
         <>
+          {changedSince > 0 && periodHasToday ? (
+            <p className="stale-note" role="status">
+              {changedSince === 1
+                ? "A sale, return or void was recorded"
+                : `${changedSince} sales, returns or voids were recorded`}{" "}
+              since the figures below were loaded.{" "}
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => setRefreshed((n) => n + 1)}
+              >
+                Refresh the reports
+              </button>
+            </p>
+          ) : null}
           <section aria-label="Key figures" className="kpis">
             <Kpi
               label="Revenue"

@@ -1,13 +1,21 @@
 /**
  * The notification centre in the top bar: a bell with the unread count, a panel listing recent
- * notifications (mark one or all read), toasts for notifications pushed live, and a browser
- * (system) notification for critical ones when the user allowed them.
+ * notifications (mark one or all read), toasts for urgent notifications pushed live, and a
+ * browser (system) notification for critical ones when the user allowed them.
  *
  * Live updates come from the user's own channel (`user:<id>`); a `reset` (the user was away
  * beyond the history window) reloads the count and the list from REST.
+ *
+ * Which notification does what: every one counts and is listed. A toast appears for `high` and
+ * `critical` ones the server marked `push` (false inside the user's quiet hours); a `high` toast
+ * goes away by itself, a `critical` one stays until dismissed. A system notification appears
+ * when the server marked it `browser` (a pushed critical event, and the user switched browser
+ * notifications on in their preferences) and this browser's permission is granted. Permission is
+ * only ever asked from the preferences form ({@link NotificationPreferences}), on a click.
  */
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useApp } from "../../app/context";
+import { Link } from "../../app/router";
 import { useLiveEvents, useLiveStatus } from "../../platform/realtime/live";
 import type { EventFrame } from "../../platform/realtime/types";
 import { type Notification, notificationsApi } from "./api";
@@ -20,7 +28,23 @@ interface Toast {
   priority: string;
 }
 
-const TOAST_MS = 6000;
+/** How long a `high` toast stays (a `critical` one stays until dismissed). Tests shorten it. */
+export const toastTiming = { highMs: 8000 };
+
+const URGENT = new Set(["high", "critical"]);
+
+/** Shows a system notification, if this browser has the permission; false when it did not. */
+export function showBrowserNotification(title: string, body: string, tag: string): boolean {
+  if (typeof Notification === "undefined" || Notification.permission !== "granted") return false;
+  try {
+    const n = new Notification(title, { body, tag });
+    n.onclick = () => window.focus();
+    return true;
+  } catch {
+    // Some browsers (Chrome on Android) only allow notifications from a service worker.
+    return false;
+  }
+}
 
 export function NotificationBell() {
   const { api, me } = useApp();
@@ -39,6 +63,13 @@ export function NotificationBell() {
     );
   }, [api]);
   useEffect(reload, [reload]);
+
+  const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const pending = timers.current;
+    return () => pending.forEach(clearTimeout);
+  }, []);
+  const dismiss = (id: string) => setToasts((t) => t.filter((x) => x.id !== id));
 
   const onEvent = (frame: EventFrame) => {
     const n = frame.event.notification;
@@ -61,14 +92,18 @@ export function NotificationBell() {
       },
       ...list.filter((x) => x.id !== n.id),
     ]);
-    if (n.push) {
+    if (n.push && URGENT.has(e.priority)) {
       const toast = { id: n.id, title: e.title, message: e.message, priority: e.priority };
-      setToasts((t) => [...t, toast].slice(-4));
-      setTimeout(() => setToasts((t) => t.filter((x) => x.id !== n.id)), TOAST_MS);
+      setToasts((t) => [...t.filter((x) => x.id !== n.id), toast].slice(-4));
+      if (e.priority !== "critical") {
+        const timer = setTimeout(() => {
+          timers.current.delete(timer);
+          dismiss(n.id);
+        }, toastTiming.highMs);
+        timers.current.add(timer);
+      }
     }
-    if (n.browser && typeof Notification !== "undefined" && Notification.permission === "granted") {
-      new Notification(e.title, { body: e.message, tag: n.id });
-    }
+    if (n.browser) showBrowserNotification(e.title, e.message, n.id);
   };
   useLiveEvents(api, `user:${me.user.id}`, onEvent, reload);
 
@@ -81,12 +116,6 @@ export function NotificationBell() {
     await rest.markAllRead();
     setUnread(0);
     setItems((list) => list.map((x) => ({ ...x, read_at: x.read_at ?? new Date().toISOString() })));
-  };
-  const allowBrowser = async () => {
-    if (typeof Notification === "undefined") return;
-    const permission = await Notification.requestPermission();
-    const prefs = await rest.preferences();
-    await rest.savePreferences({ ...prefs, browser_notifications: permission === "granted" });
   };
 
   return (
@@ -140,18 +169,32 @@ export function NotificationBell() {
               ))}
             </ul>
           )}
-          {typeof Notification !== "undefined" && Notification.permission !== "granted" && (
-            <button type="button" className="btn btn-quiet" onClick={() => void allowBrowser()}>
-              Browser notifications for critical alerts
-            </button>
-          )}
+          <p className="bell-settings">
+            <Link to="/account#notifications" onClick={() => setOpen(false)}>
+              Notification settings
+            </Link>
+          </p>
         </section>
       )}
-      <div className="toasts" role="status" aria-live="polite">
+      <div className="toasts" aria-live="polite" data-testid="toasts">
         {toasts.map((t) => (
-          <div key={t.id} className={`toast ${t.priority}`}>
-            <strong>{t.title}</strong>
-            <div>{t.message}</div>
+          <div
+            key={t.id}
+            className={`toast ${t.priority}`}
+            role={t.priority === "critical" ? "alert" : "status"}
+          >
+            <div className="toast-text">
+              <strong>{t.title}</strong>
+              <div>{t.message}</div>
+            </div>
+            <button
+              type="button"
+              className="toast-close"
+              aria-label={`Dismiss: ${t.title}`}
+              onClick={() => dismiss(t.id)}
+            >
+              ×
+            </button>
           </div>
         ))}
       </div>

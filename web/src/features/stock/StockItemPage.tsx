@@ -3,6 +3,10 @@
  * and the three ways a manager changes stock: an adjustment with a reason, a count (which
  * corrects the ledger as of now), and the reorder point with min/max. Nobody types over the
  * on-hand figure: every change is a movement (docs/retail.md).
+ *
+ * Live: stock-moving events of the store (a sale at any till...) reload the figure and the
+ * ledger in the background, debounced; events that name another product are skipped (a sale's
+ * event does not list its products, so every sale in the store counts).
  */
 import { type FormEvent, useState } from "react";
 import { useApp } from "../../app/context";
@@ -11,6 +15,7 @@ import { formatDateTime } from "../../platform/format";
 import { formatMoney } from "../../platform/money";
 import type { Page as ApiPage } from "../../platform/net/api";
 import { ApiError, describeError } from "../../platform/net/errors";
+import { useDebounced, useLiveEvents } from "../../platform/realtime/live";
 import { useAsync } from "../../ui/hooks";
 import {
   Empty,
@@ -25,6 +30,7 @@ import {
 import type { Product } from "../pos/types";
 import type { Store } from "../stores/types";
 import { type Unit, formatStock, parseStock } from "./quantity";
+import { changesStock } from "./liveStock";
 import { StockStatus } from "./StockPage";
 import { ADJUSTMENT_REASONS, MOVEMENT_LABELS, type Movement, type StockLevel } from "./types";
 
@@ -41,6 +47,16 @@ export function StockItemPage({ storeId, productId }: { storeId: string; product
     return { store, product, level, movements };
   }, [api, base, productId]);
   const [done, setDone] = useState<string | null>(null);
+  const refresh = useDebounced(() => data.reload());
+  useLiveEvents(
+    api,
+    `store:${storeId}`,
+    ({ event }) => {
+      const named = event.data.product_id;
+      if (changesStock(event) && (typeof named !== "string" || named === productId)) refresh();
+    },
+    refresh,
+  );
 
   if (data.status === "error" && !data.data) {
     return (

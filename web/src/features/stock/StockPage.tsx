@@ -1,12 +1,20 @@
-/** `/stock`: a store's stock levels, optionally only what is at or below its reorder point. */
-import { useState } from "react";
+/**
+ * `/stock`: a store's stock levels, optionally only what is at or below its reorder point.
+ *
+ * Live: it listens to the store's channel, and when something moves stock there (a sale at any
+ * till, a return, a transfer... see {@link changesStock}) it reloads the rows on screen in the
+ * background, debounced, without a loading state; a `reset` reloads them the same way.
+ */
+import { useRef, useState } from "react";
 import { useApp } from "../../app/context";
 import { Link, navigate, useLocation } from "../../app/router";
 import { formatMoney } from "../../platform/money";
 import type { Page as ApiPage } from "../../platform/net/api";
+import { useDebounced, useLiveEvents } from "../../platform/realtime/live";
 import { useAsync } from "../../ui/hooks";
 import { Empty, ErrorAlert, LoadError, Loading, Page, SelectField } from "../../ui/ui";
 import { formatStock } from "./quantity";
+import { changesStock } from "./liveStock";
 import type { StockLevel } from "./types";
 import { useProductUnits, useStockStores } from "./useStockStores";
 
@@ -34,6 +42,41 @@ export function StockPage() {
     return p;
   }, [api, storeId, lowOnly]);
   const rows = [...(levels.data?.items ?? []), ...more.items];
+
+  // Reloads as many rows as are on screen (every page "Show more" added), quietly: the table
+  // stays while it loads, and an answer for a store or filter no longer shown is dropped.
+  const shown = useRef({ key: "", count: 0 });
+  shown.current = { key: `${storeId}|${lowOnly}`, count: rows.length };
+  const reloadQuietly = async () => {
+    const key = shown.current.key;
+    if (!storeId || levels.status !== "ready") return;
+    const want = Math.max(100, shown.current.count);
+    const items: StockLevel[] = [];
+    let cursor: string | null = null;
+    try {
+      do {
+        const p: ApiPage<StockLevel> = await api.get(`/api/stores/${storeId}/stock`, {
+          low_only: lowOnly || undefined,
+          limit: Math.min(200, want - items.length),
+          cursor,
+        });
+        items.push(...p.items);
+        cursor = p.next_cursor;
+      } while (cursor && items.length < want);
+    } catch {
+      return; // the figures on screen stay; the next event or a reload tries again
+    }
+    if (shown.current.key !== key) return;
+    levels.setData({ items, next_cursor: cursor });
+    setMore({ items: [], cursor, error: null });
+  };
+  const refresh = useDebounced(() => void reloadQuietly());
+  useLiveEvents(
+    api,
+    storeId ? `store:${storeId}` : null,
+    (frame) => changesStock(frame.event) && refresh(),
+    refresh,
+  );
   const locale = me.organisation.locale;
   const currency = store?.currency ?? me.organisation.currency;
   const go = (store: string, low: boolean) =>

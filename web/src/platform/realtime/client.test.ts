@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff";
 import { RealtimeClient } from "./client";
-import type { EventFrame, SocketLike } from "./types";
-
-class FakeSocket implements SocketLike {
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: { code: number }) => void) | null = null;
-  onerror: ((ev: unknown) => void) | null = null;
-  sent: Record<string, unknown>[] = [];
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close() {}
-  push(frame: unknown) {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-}
+import { FakeSocket } from "../../testing/fakeRealtime";
+import type { EventFrame } from "./types";
 
 function event(offset: number, title = `e${offset}`): unknown {
   return {
@@ -44,7 +30,7 @@ async function setup() {
   });
   const got: number[] = [];
   let resets = 0;
-  client.subscribe(
+  const unsubscribe = client.subscribe(
     "store:a",
     (f: EventFrame) => got.push(f.offset),
     () => resets++,
@@ -56,7 +42,7 @@ async function setup() {
     if (!s) throw new Error(`no socket ${i}`);
     return s;
   };
-  return { client, socket, timers, got, resets: () => resets };
+  return { client, socket, timers, got, resets: () => resets, unsubscribe };
 }
 
 describe("RealtimeClient", () => {
@@ -98,6 +84,67 @@ describe("RealtimeClient", () => {
     s.push({ ...(event(101) as object), epoch: "F" });
     expect(resets()).toBe(1);
     expect(got).toEqual([101]);
+  });
+
+  it("asks for a reload once a first subscription is confirmed, not after a resume", async () => {
+    const { socket, timers, resets } = await setup();
+    const first = socket(0);
+    first.push({ type: "hello", protocol: 1 });
+    expect(resets()).toBe(0);
+    first.push({ type: "subscribed", channel: "store:a", epoch: "E", offset: 4, head: 4 });
+    expect(resets()).toBe(1);
+    first.push(event(5));
+    first.onclose?.({ code: 1006 });
+    timers[0]?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = socket(1);
+    second.push({ type: "hello", protocol: 1 });
+    second.push({ type: "subscribed", channel: "store:a", epoch: "E", offset: 5, head: 9 });
+    expect(resets()).toBe(1);
+  });
+
+  it("asks again for a subscription the server failed to set up, but not for a refusal", async () => {
+    const { socket, timers } = await setup();
+    const s = socket(0);
+    s.push({ type: "hello", protocol: 1 });
+    s.push({ type: "error", code: "internal_error", message: "x", channel: "store:a" });
+    expect(timers).toHaveLength(1);
+    timers[0]?.();
+    expect(s.sent).toEqual([
+      { type: "subscribe", channel: "store:a" },
+      { type: "subscribe", channel: "store:a" },
+    ]);
+    s.push({ type: "error", code: "forbidden", message: "x", channel: "store:a" });
+    expect(timers).toHaveLength(1);
+  });
+
+  it("closes when nobody listens, and a later listener connects afresh", async () => {
+    const { client, socket, timers, unsubscribe } = await setup();
+    const first = socket(0);
+    first.push({ type: "hello", protocol: 1 });
+    // The screen changes: one listener goes and another comes in the same render.
+    unsubscribe();
+    const stopB = client.subscribe("store:b", () => undefined);
+    await Promise.resolve();
+    expect(first.closed).toBeNull();
+    expect(first.sent.slice(-2)).toEqual([
+      { type: "unsubscribe", channel: "store:a" },
+      { type: "subscribe", channel: "store:b" },
+    ]);
+    // Everyone goes (signed out): the socket closes, and no reconnect is planned.
+    stopB();
+    await Promise.resolve();
+    expect(first.closed).toBe(1000);
+    expect(client.status).toBe("closed");
+    expect(timers).toHaveLength(0);
+    // Someone signs in on this tab: a new socket, a new ticket.
+    client.subscribe("user:y", () => undefined);
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = socket(1);
+    second.push({ type: "hello", protocol: 1 });
+    expect(second.sent).toEqual([{ type: "subscribe", channel: "user:y" }]);
   });
 
   it("stops for good when the session ended", async () => {

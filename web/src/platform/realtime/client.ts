@@ -4,8 +4,10 @@
  * It keeps, per channel, the epoch and offset of the last event it delivered, and on every
  * (re)connect subscribes with `resume`, so the server replays exactly what was missed; an
  * event at or below the kept offset is a duplicate and dropped. A `reset` (history window
- * passed) is handed to the channel's reset listeners, whose job is to reload from REST.
- * Reconnects back off exponentially with jitter; a `4001` close (session ended) stops it.
+ * passed) is handed to the channel's reset listeners, whose job is to reload from REST; so is
+ * the confirmation of a first subscription (REST state loaded before it may miss a change).
+ * Reconnects back off exponentially with jitter; a `4001` close (session ended) stops it. A
+ * subscription the server failed to set up (`error` `internal_error`) is asked for again.
  *
  * Pure logic over a {@link SocketLike}: no DOM, tested with a fake socket.
  */
@@ -28,7 +30,8 @@ export interface ClientOptions {
 interface ChannelState {
   position: Position | null;
   listeners: Set<(frame: EventFrame) => void>;
-  resets: Set<() => void>;
+  /** Reload listeners: told why (`subscribed`, or the `reset` frame's reason). */
+  resets: Set<(reason: string) => void>;
 }
 
 /** A connection that stayed up this long resets the backoff. */
@@ -50,7 +53,7 @@ export class RealtimeClient {
   subscribe(
     channel: string,
     onEvent: (frame: EventFrame) => void,
-    onReset?: () => void,
+    onReset?: (reason: string) => void,
   ): () => void {
     let state = this.channels.get(channel);
     const isNew = !state;
@@ -70,6 +73,14 @@ export class RealtimeClient {
       if (s.listeners.size === 0) {
         this.channels.delete(channel);
         if (this.status === "open") this.send({ type: "unsubscribe", channel });
+        // Nobody listens any more (signed out): close, so the next listener (maybe another
+        // person signing in on this tab) connects with a ticket of its own. Checked after the
+        // current render's effects ran, so moving between screens keeps the socket.
+        if (this.channels.size === 0) {
+          queueMicrotask(() => {
+            if (this.channels.size === 0) this.stop();
+          });
+        }
       }
     };
   }
@@ -174,12 +185,16 @@ export class RealtimeClient {
       case "subscribed":
         if (state && !state.position) {
           state.position = { epoch: String(frame.epoch), offset: Number(frame.offset) };
+          // A first subscription sees only what happens from now on: what the screen loaded
+          // over REST before this moment may miss a change committed in between, so it reloads
+          // (docs/websocket-protocol.md §4). A resumed subscription replays instead.
+          for (const fn of state.resets) fn("subscribed");
         }
         return;
       case "reset":
         if (state) {
           state.position = { epoch: String(frame.epoch), offset: Number(frame.offset) };
-          for (const fn of state.resets) fn();
+          for (const fn of state.resets) fn(String(frame.reason));
         }
         return;
       case "event": {
@@ -191,6 +206,22 @@ export class RealtimeClient {
         for (const fn of state.listeners) fn(ev);
         return;
       }
+      case "error":
+        // A subscription the server failed to set up is not active: ask again after a pause
+        // (refusals such as `forbidden` or `channel_not_found` are final and not retried).
+        if (state && frame.code === "internal_error") {
+          const socket = this.socket;
+          (this.opts.setTimer ?? setTimeout)(
+            () => {
+              const now = this.channels.get(channel);
+              if (now && this.socket === socket && this.status === "open") {
+                this.sendSubscribe(channel, now);
+              }
+            },
+            backoffDelay(1, this.opts.random),
+          );
+        }
+        return;
       default:
         return;
     }
