@@ -530,6 +530,23 @@ describe("the Models tab", () => {
     expect(calls.length).toBeGreaterThan(0);
   });
 
+  it("reads the list again on Refresh (live accuracy moves as sales come in)", async () => {
+    let days = 14;
+    await open(
+      `/forecasts/models?store=${STORE}`,
+      routes({
+        "GET /api/stores/:store/models": () => ({
+          status: 200,
+          body: { items: [model({ live: { mase: 0.9, wape: 0.3, days } })], next_cursor: null },
+        }),
+      }),
+    );
+    await until(() => expect(text()).toContain("MASE 0.90 · 14 d"));
+    days = 15;
+    await click(button("Refresh"));
+    await until(() => expect(text()).toContain("MASE 0.90 · 15 d"));
+  });
+
   it("filters by product and clears the filter with All products", async () => {
     const seen: string[] = [];
     await open(

@@ -128,6 +128,16 @@ export function ModelsView({ store }: { store: Store }) {
           />
           Active only
         </label>
+        <div className="filter-actions">
+          <button
+            type="button"
+            className="btn"
+            onClick={models.reload}
+            disabled={models.status === "loading"}
+          >
+            Refresh
+          </button>
+        </div>
       </form>
       {product.status === "error" ? <ErrorAlert>{forecastError(product.error)}</ErrorAlert> : null}
       {done ? <Notice tone="success">{done}</Notice> : null}
