@@ -767,6 +767,40 @@ describe("the Training tab", () => {
     expect(button("Train now").disabled).toBe(false);
   });
 
+  it("shows why a job failed, and a failed store default by name", async () => {
+    await open(
+      `/forecasts/training?store=${STORE}`,
+      routes({
+        "GET /api/stores/:store/forecast-jobs": () => ({
+          status: 200,
+          body: {
+            items: [job({ status: "running", total_series: 2, done_series: 1 })],
+            next_cursor: null,
+          },
+        }),
+        "GET /api/stores/:store/forecast-jobs/:id": () => ({
+          status: 200,
+          body: job({
+            status: "failed",
+            total_series: 2,
+            done_series: 2,
+            failed_series: 1,
+            failures: [{ product_id: null, error: "no sales at all" }],
+            error: "the database went away",
+          }),
+        }),
+      }),
+    );
+    await tick(0);
+    await tick(2000);
+    expect(text()).toContain(
+      "Training failed: the models in use are unchanged. Reason: the database went away",
+    );
+    expect(container!.querySelector(".failures")?.textContent).toBe(
+      "The store's default model: no sales at all",
+    );
+  });
+
   it("follows a job already running when the tab opens", async () => {
     const { calls } = await open(
       `/forecasts/training?store=${STORE}`,

@@ -296,7 +296,10 @@ function JobPanel({
               <Link to={forecastsHref("models", { store: storeId })}>See the models</Link>
             </Notice>
           ) : (
-            <p>{jobOutcome(job, locale)}</p>
+            <p>
+              {jobOutcome(job, locale)}
+              {job.status === "failed" && job.error ? ` Reason: ${job.error}` : ""}
+            </p>
           )
         ) : null}
       </div>
@@ -320,9 +323,12 @@ function JobPanel({
 /** The products that could not be trained, by name (looked up once per list). */
 function Failures({ job }: { job: Job }) {
   const { api } = useApp();
-  const ids = job.failures.map((f) => f.product_id).join(",");
+  const ids = job.failures
+    .map((f) => f.product_id)
+    .filter((id): id is string => !!id)
+    .join(",");
   const names = useAsync(async () => {
-    const unique = [...new Set(ids.split(","))].slice(0, 50);
+    const unique = [...new Set(ids.split(",").filter(Boolean))].slice(0, 50);
     const found = await Promise.allSettled(
       unique.map((id) => api.get<Product>(`/api/products/${encodeURIComponent(id)}`)),
     );
@@ -336,9 +342,14 @@ function Failures({ job }: { job: Job }) {
         {job.failures.length} product{job.failures.length === 1 ? "" : "s"} could not be trained
       </summary>
       <ul className="plain failures" aria-label="Products that could not be trained">
-        {job.failures.map((f) => (
-          <li key={f.product_id}>
-            <strong>{names.data?.get(f.product_id) ?? f.product_id}</strong>: {f.error}
+        {job.failures.map((f, i) => (
+          <li key={`${f.product_id ?? "default"}-${i}`}>
+            <strong>
+              {f.product_id === null
+                ? "The store's default model"
+                : (names.data?.get(f.product_id) ?? f.product_id)}
+            </strong>
+            : {f.error}
           </li>
         ))}
       </ul>

@@ -79,7 +79,11 @@ export interface Job {
   total_series: number | null;
   done_series: number;
   failed_series: number;
-  failures: { product_id: string; error: string }[];
+  /** `product_id` is null for the store default. */
+  failures: { product_id: string | null; error: string }[];
+  /** Why the job as a whole failed (null unless `status` is `failed`; not in the contract's
+   * example, sent by the server). */
+  error?: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
