@@ -98,6 +98,9 @@ describe("jobs in words", () => {
       "Training finished: 298 products trained; 2 could not be trained (listed below).",
     );
     expect(jobOutcome(job({ status: "failed" }), "en-GB")).toMatch(/^Training failed/);
+    expect(jobOutcome(job({ status: "succeeded", total_series: 0, done_series: 0 }), "en-GB")).toBe(
+      "Training finished: the models were already up to date.",
+    );
   });
 });
 

@@ -111,6 +111,7 @@ export function jobProgressText(job: Job, locale: string): string {
 export function jobOutcome(job: Job, locale: string): string {
   const n = new Intl.NumberFormat(locale);
   if (job.status === "failed") return "Training failed: the models in use are unchanged.";
+  if (job.total_series === 0) return "Training finished: the models were already up to date.";
   const trained = Math.max(0, job.done_series - job.failed_series);
   const failed = job.failed_series
     ? `; ${n.format(job.failed_series)} could not be trained (listed below)`
