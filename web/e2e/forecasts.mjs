@@ -59,8 +59,8 @@ async function session(base, email) {
 
 export const forecastTests = [
   [
-    "a manager trains the store's models, reads a forecast and rolls a model back",
-    async ({ base, page, shot }) => {
+    "a manager trains the store's models, reads a forecast, rolls a model back and sees a sale move its live accuracy",
+    async ({ base, page, browser, shot }) => {
       const manager = await apiAs(base, "manager.ber@demo.local");
       const me = await manager.get("/api/auth/me");
       const store = me.memberships.find((m) => m.role === "manager");
@@ -149,6 +149,40 @@ export const forecastTests = [
         .first()
         .click();
       await page.getByText(/^1 · this product's own model$/).waitFor();
+
+      // Today is the models' first forecast day and nothing has sold yet: no live accuracy.
+      const live = page.getByTestId("live-accuracy");
+      await live.filter({ hasText: /^Not measured yet/ }).waitFor();
+      // A cashier sells the product at a till; the manager refreshes and sees it measured.
+      const till = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const pos = await till.newPage();
+        const product = await manager.get(`/api/products/${model.product_id}`);
+        await signIn(pos, base, "cashier1.ber@demo.local", DEMO_PASSWORD);
+        await heading(pos, "Set up this till · Berlin Mitte");
+        await pos.getByRole("button", { name: /BER-T1/ }).click();
+        await heading(pos, "Sell · Berlin Mitte");
+        await pos.getByText(/Catalog: [1-9]\d* products/).waitFor();
+        await pos.getByLabel("Scan or search").focus();
+        await pos.keyboard.type(`3*${product.barcodes[0] ?? product.sku}`);
+        await pos.keyboard.press("Enter");
+        await pos.getByRole("table", { name: "Cart" }).locator("tbody tr").first().waitFor();
+        await pos.waitForFunction(
+          () => document.querySelector('[data-testid="cart-total"]')?.textContent?.trim() !== "…",
+        );
+        await pos.keyboard.press("F10");
+        await pos.getByRole("dialog", { name: "Payment" }).waitFor();
+        await pos.keyboard.press("Enter");
+        await pos
+          .getByRole("dialog", { name: "Sale complete" })
+          .getByText("Recorded on the server.")
+          .waitFor();
+      } finally {
+        await till.close();
+      }
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await live.filter({ hasText: /^accuracy \d+\s% over 1 day · MASE \d/ }).waitFor();
+      await shot("63-forecast-live-accuracy");
     },
     { env },
   ],
