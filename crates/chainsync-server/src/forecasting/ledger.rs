@@ -78,7 +78,7 @@ pub fn store_total(daily: &Daily) -> BTreeMap<NaiveDate, f64> {
 pub fn sold_range(days: &BTreeMap<NaiveDate, f64>) -> Option<(NaiveDate, NaiveDate)> {
     let mut sold = days.iter().filter(|(_, q)| **q > 0.0).map(|(d, _)| *d);
     let first = sold.next()?;
-    let last = sold.last().unwrap_or(first);
+    let last = sold.next_back().unwrap_or(first);
     Some((first, last))
 }
 

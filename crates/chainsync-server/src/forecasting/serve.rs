@@ -127,7 +127,7 @@ pub fn backtest(m: &ModelRecord) -> Backtest {
 
 /// Stored live figures (`None` before any day counted).
 pub fn stored_live(m: &ModelRecord) -> Option<Live> {
-    (m.live_days > 0).then(|| Live {
+    (m.live_days > 0).then_some(Live {
         mase: m.live_mase,
         wape: m.live_wape,
         days: m.live_days,
@@ -140,10 +140,12 @@ fn parse_day(s: &str) -> Result<NaiveDate, StorageError> {
 }
 
 type Key = (ModelId, ForecastQuery, NaiveDate);
+/// The sales fingerprint an answer was computed under, its store, the answer.
+type Entry = ((i64, i64), StoreId, Arc<ForecastAnswer>);
 
 #[derive(Debug, Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<Key, ((i64, i64), StoreId, Arc<ForecastAnswer>)>>,
+    entries: Mutex<HashMap<Key, Entry>>,
 }
 
 impl Cache {

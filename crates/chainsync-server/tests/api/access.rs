@@ -68,6 +68,9 @@ struct Ids {
     transfer: String,
     /// 10 milks ordered for BER.
     po: String,
+    /// The second of two store-default model versions of BER (active), and a finished job.
+    model: String,
+    job: String,
 }
 
 const BARCODE: &str = "4006381333931";
@@ -906,6 +909,73 @@ fn table() -> Vec<Row> {
             // The other organisation's admin compares their own (no) stores.
             expect: [401, 403, 200, 200, 200],
         },
+        // Forecasts: admins and the store's managers. The table's paths carry no query, so
+        // the forecast itself answers 400 (product is required) to those who may ask;
+        // tests/api/forecasts.rs serves real ones.
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/forecasts",
+            par: false,
+            body: none,
+            expect: [401, 403, 400, 404, 400],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/models",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/models/{model_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/models/{model_id}/activate",
+            par: false,
+            body: empty,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/models/rollback",
+            par: false,
+            body: |_| Some(json!({ "product_id": null })),
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/forecast-jobs",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::POST,
+            path: "/api/stores/{store_id}/forecast-jobs",
+            par: false,
+            body: |_| Some(json!({ "full": false })),
+            expect: [401, 403, 202, 404, 202],
+        },
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/forecast-jobs/{job_id}",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        // Forecasts of PAR: the BER manager does not run it.
+        Row {
+            method: M::GET,
+            path: "/api/stores/{store_id}/models",
+            par: true,
+            body: none,
+            expect: [401, 403, 403, 404, 200],
+        },
         // Imports: products and sales history are admins' (the other organisation imports into
         // its own catalog); stock counts also the store's managers.
         Row {
@@ -987,6 +1057,64 @@ fn table() -> Vec<Row> {
             expect: [401, 200, 200, 200, 200],
         },
     ]
+}
+
+/// Two store-default model versions of BER (so a rollback has somewhere to go) made by a
+/// finished job, written through the storage layer: the fixture's sales are today's, and
+/// training learns from complete days only (tests/api/forecasts.rs trains for real).
+async fn forecast_fixture(app: &TestApp, ber: &str) -> (String, String) {
+    use chainsync_domain::ids::{ModelId, StoreId};
+    use chainsync_storage::forecasting::{self as fc, JobRecord, ModelRecord};
+    let store: StoreId = ber.parse().expect("store id");
+    let org = fc::all_stores(&mut app.db.conn().await.expect("conn"))
+        .await
+        .expect("stores")
+        .into_iter()
+        .find(|(_, s, _)| *s == store)
+        .expect("BER")
+        .0;
+    let mut tx = app.db.begin_write().await.expect("tx");
+    let job = JobRecord::queued(org, store, "api", false, None, None, 1);
+    fc::insert_job(&mut tx, &job).await.expect("job");
+    fc::claim_next(&mut tx, "fixture", 2).await.expect("claim");
+    fc::finish_job(&mut tx, job.id, true, None, 3)
+        .await
+        .expect("finish");
+    let mut last = None;
+    for _ in 0..2 {
+        let mut m = ModelRecord {
+            id: ModelId::new(),
+            org_id: org,
+            store_id: store,
+            product_id: None,
+            version: 0,
+            model_type: "ensemble".into(),
+            params: json!({ "members": [{ "model": "seasonal-naive", "weight": 1.0 }] }),
+            backtest_mase: Some(1.0),
+            backtest_rmsse: Some(1.0),
+            backtest_wape: Some(0.5),
+            mase_scale: Some(1.0),
+            live_mase: None,
+            live_wape: None,
+            live_days: 0,
+            degraded: false,
+            forecast: json!({ "start": "2026-11-26", "level": 80, "mean": [1.0, 1.0], "lo": [0.0, 0.0], "hi": [2.0, 2.0] }),
+            trained_at: 4,
+            training_ms: 1,
+            data_from: "2026-11-01".into(),
+            data_to: "2026-11-25".into(),
+            active: false,
+            previous_model_id: None,
+            activated_at: None,
+            job_id: Some(job.id),
+        };
+        fc::insert_and_activate(&mut tx, &mut m, 5)
+            .await
+            .expect("model");
+        last = Some(m.id);
+    }
+    tx.commit().await.expect("commit");
+    (last.expect("model").to_string(), job.id.to_string())
 }
 
 fn promotion_body() -> Value {
@@ -1080,7 +1208,10 @@ async fn world(backend: Backend) -> World {
         app.post(&admin, &format!("/api/stores/{ber}/purchase-orders"), json!({ "supplier_id": supplier, "lines": [{ "product_id": product, "quantity": 10 }] }))
             .await,
     );
+    let (model, job) = forecast_fixture(&app, &ber).await;
     let ids = Ids {
+        model,
+        job,
         par,
         customer,
         shift,
@@ -1192,6 +1323,8 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
                     .replace("{return_id}", &ids.ret)
                     .replace("{transfer_id}", &ids.transfer)
                     .replace("{po_id}", &ids.po)
+                    .replace("{model_id}", &ids.model)
+                    .replace("{job_id}", &ids.job)
                     .replace("{notification_id}", "01900000-0000-7000-8000-000000000000");
                 let body = body(ids).map(|b| {
                     serde_json::from_str(&b.to_string().replace("{terminal2}", &ids.terminal2))

@@ -10,6 +10,7 @@ mod bad_input;
 mod catalog;
 mod demo;
 mod demo_history;
+mod forecasts;
 mod imports;
 mod promotions;
 mod realtime;

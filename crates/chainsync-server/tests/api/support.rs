@@ -82,7 +82,23 @@ pub async fn spawn_with(backend: Backend, settings: ApiSettings) -> TestApp {
     spawn_full(backend, settings, demo::DemoScale::Staff).await
 }
 
+/// A server whose demo chain (small catalog) has `days` of sales history ending yesterday.
+pub async fn spawn_with_history(backend: Backend, settings: ApiSettings, days: u32) -> TestApp {
+    let end = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let history = demo::HistoryOptions { days, end };
+    spawn_seeded(backend, settings, demo::DemoScale::Small, Some(history)).await
+}
+
 async fn spawn_full(backend: Backend, settings: ApiSettings, scale: demo::DemoScale) -> TestApp {
+    spawn_seeded(backend, settings, scale, None).await
+}
+
+async fn spawn_seeded(
+    backend: Backend,
+    settings: ApiSettings,
+    scale: demo::DemoScale,
+    history: Option<demo::HistoryOptions>,
+) -> TestApp {
     // Server errors land in the test's captured output, shown when the test fails.
     chainsync_server::telemetry::init_logging(chainsync_server::telemetry::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -91,7 +107,7 @@ async fn spawn_full(backend: Backend, settings: ApiSettings, scale: demo::DemoSc
         DatabaseConfig::resolve(Some(dir.path().to_path_buf()), url, &FileConfig::default())
             .expect("config");
     let db = server::open_database(&config).await.expect("open database");
-    demo::seed(&db, 42, PASSWORD, scale)
+    demo::seed_with_history(&db, 42, PASSWORD, scale, history)
         .await
         .expect("seed demo");
     let state = server::build_state(db.clone(), settings)
