@@ -126,6 +126,9 @@ describe("errors of the forecast API", () => {
     expect(forecastError(new ApiError(404, "not_found", "x"))).toMatch(/^This product or store/);
     expect(forecastError(new ApiError(404, "not_found", "x"), "model")).toMatch(/model version/);
     expect(forecastError(new ApiError(403, "forbidden", "x"))).toMatch(/managers/);
+    expect(forecastError(new ApiError(400, "invalid_cursor", "x"), "model")).toMatch(
+      /^This page of the list is no longer valid/,
+    );
     expect(forecastError(new ApiError(0, NETWORK_ERROR, "x"))).toMatch(/Cannot reach/);
   });
 });

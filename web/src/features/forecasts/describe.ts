@@ -149,6 +149,8 @@ export function forecastError(err: unknown, what: "forecast" | "model" | "job" =
         return "This model version no longer exists in this store. Reload the list.";
       return "This training job no longer exists. Reload the list.";
     }
+    if (err.code === "invalid_cursor")
+      return "This page of the list is no longer valid: go back to the first page (← Newer) and page again.";
     if (err.code === "forbidden")
       return "Forecasts of this store are for its managers and the organisation's admins. Ask an admin if you need them.";
   }
