@@ -19,6 +19,7 @@ export const ACTIONS: Record<string, string> = {
   "store.created": "Created a store",
   "store.updated": "Changed a store",
   "store.deactivated": "Deactivated a store",
+  "forecast_job.requested": "Started a forecast training",
   "forecast.served": "Looked at a forecast",
   "model.activated": "Activated a forecast model",
   "model.rolled_back": "Rolled a forecast model back",
