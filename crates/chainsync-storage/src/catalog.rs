@@ -2,7 +2,8 @@
 //! price overrides and price history. Every query is scoped by organisation.
 //!
 //! Invariants: a product's `product_search_terms` rows are rewritten in the same transaction as
-//! the product (see [`write_product`]); barcodes are unique per organisation.
+//! the product, with its current name and active flag (see [`write_product`]); barcodes are
+//! unique per organisation.
 
 use crate::error::corrupt;
 use crate::sql::{Arg, Sql, org_page};
@@ -300,15 +301,26 @@ pub async fn write_product(
         .bind(&id)
         .execute(&mut *conn)
         .await?;
-    for term in terms {
-        sqlx::query(
-            "INSERT INTO product_search_terms (org_id, term, product_id) VALUES ($1, $2, $3)",
-        )
-        .bind(&org)
-        .bind(term)
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    if !terms.is_empty() {
+        // One statement for all terms: a product has a handful to a few dozen, and each
+        // statement is a round trip (on SQLite, a hand-off to the connection's worker thread).
+        let mut sql = Sql::new(
+            "INSERT INTO product_search_terms (org_id, term, product_id, name, active) VALUES ",
+        );
+        for (i, term) in terms.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(Arg::Text(org.clone()))
+                .push(", ")
+                .bind(Arg::Text(term.clone()))
+                .push(", ")
+                .bind(Arg::Text(id.clone()))
+                .push(", ")
+                .bind(Arg::Text(p.name.clone()))
+                .push(", ")
+                .bind(Arg::Int(i64::from(p.active)))
+                .push(")");
+        }
+        sql.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -408,6 +420,10 @@ pub struct ProductQuery {
     pub include_inactive: bool,
 }
 
+/// Below this many index entries for its rarest word, a search starts from that word's terms
+/// (see [`search_products_planned`]).
+pub const RARE_WORD_TERMS: i64 = 5_000;
+
 /// Products in name order (then id), `limit` per page, after `cursor` (a product id).
 pub async fn search_products(
     conn: &mut Conn,
@@ -416,9 +432,167 @@ pub async fn search_products(
     cursor: Option<ProductId>,
     limit: u32,
 ) -> StorageResult<Page<ProductRecord>> {
-    let org_text = org.to_string();
+    search_products_planned(conn, org, query, cursor, limit, RARE_WORD_TERMS).await
+}
+
+/// [`search_products`] with the plan's threshold given, so tests can force either plan.
+///
+/// Two plans answer the same question:
+/// - **rarest word**: when some word prefixes fewer than `rare_below` terms, the page is taken
+///   from that word's index range (terms carry the product's name and active flag, so sorting
+///   and cutting the page reads no product), the other words are checked per candidate through
+///   the `(product_id, term)` index, and only the page's products are read. A SKU or barcode
+///   prefix, or any specific word, matches a few rows however large the catalog.
+/// - **name order**: otherwise (no words, or every word common), products are walked in name
+///   order and each is checked against every word; common words match early, so the walk stops
+///   after little more than a page.
+///
+/// Counting a word's terms stops at `rare_below`, so choosing costs at most that many index
+/// entries per word.
+pub async fn search_products_planned(
+    conn: &mut Conn,
+    org: OrgId,
+    query: &ProductQuery,
+    cursor: Option<ProductId>,
+    limit: u32,
+    rare_below: i64,
+) -> StorageResult<Page<ProductRecord>> {
+    let mut rarest: Option<(usize, i64)> = None;
+    for (i, word) in query.words.iter().enumerate() {
+        let n = count_terms(conn, org, word, rare_below).await?;
+        if n < rare_below && rarest.is_none_or(|(_, fewest)| n < fewest) {
+            rarest = Some((i, n));
+        }
+    }
+    let items = match rarest {
+        Some((i, _)) => rare_word_search(conn, org, query, i, cursor, limit).await?,
+        None => name_order_search(conn, org, query, cursor, limit).await?,
+    };
+    let mut page = Page::from_overfetch(items, limit, |p| p.id.to_string());
+    attach_barcodes(conn, &mut page.items).await?;
+    Ok(page)
+}
+
+/// The half-open byte range of terms that start with `word`: [word, word + U+10FFFF).
+fn prefix_range(word: &str) -> (Arg, Arg) {
+    (
+        Arg::Text(word.to_owned()),
+        Arg::Text(format!("{word}\u{10FFFF}")),
+    )
+}
+
+/// How many of the organisation's terms start with `word`, counting no further than `cap`.
+async fn count_terms(conn: &mut Conn, org: OrgId, word: &str, cap: i64) -> StorageResult<i64> {
+    let (from, to) = prefix_range(word);
+    let mut sql =
+        Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM product_search_terms WHERE org_id = ");
+    sql.bind(Arg::Text(org.to_string()))
+        .push(" AND term >= ")
+        .bind(from)
+        .push(" AND term < ")
+        .bind(to)
+        .push(" LIMIT ")
+        .bind(Arg::Int(cap))
+        .push(") x");
+    Ok(sql.build().fetch_one(&mut *conn).await?.try_get("n")?)
+}
+
+/// `AND EXISTS (a term of the product `product_col` starts with `word`)`.
+fn push_word_check(sql: &mut Sql, product_col: &str, word: &str) {
+    let (from, to) = prefix_range(word);
+    sql.push(" AND EXISTS (SELECT 1 FROM product_search_terms w WHERE w.product_id = ")
+        .push(product_col)
+        .push(" AND w.term >= ")
+        .bind(from)
+        .push(" AND w.term < ")
+        .bind(to)
+        .push(")");
+}
+
+/// The rarest-word plan: up to `limit + 1` products, in name order.
+async fn rare_word_search(
+    conn: &mut Conn,
+    org: OrgId,
+    query: &ProductQuery,
+    rarest: usize,
+    cursor: Option<ProductId>,
+    limit: u32,
+) -> StorageResult<Vec<ProductRecord>> {
+    let filtered = query.category_id.is_some() || query.parent_id.is_some();
+    let mut sql = Sql::new("SELECT DISTINCT t.product_id, t.name FROM product_search_terms t");
+    if filtered {
+        sql.push(" JOIN products p ON p.id = t.product_id");
+    }
+    let (from, to) = prefix_range(&query.words[rarest]);
+    sql.push(" WHERE t.org_id = ")
+        .bind(Arg::Text(org.to_string()))
+        .push(" AND t.term >= ")
+        .bind(from)
+        .push(" AND t.term < ")
+        .bind(to);
+    if !query.include_inactive {
+        sql.push(" AND t.active = 1");
+    }
+    if let Some(category) = query.category_id {
+        sql.push(" AND p.category_id = ")
+            .bind(Arg::Text(category.to_string()));
+    }
+    if let Some(parent) = query.parent_id {
+        sql.push(" AND p.parent_id = ")
+            .bind(Arg::Text(parent.to_string()));
+    }
+    for (i, word) in query.words.iter().enumerate() {
+        if i != rarest {
+            push_word_check(&mut sql, "t.product_id", word);
+        }
+    }
+    if let Some(cursor) = cursor {
+        sql.push(
+            " AND (t.name, t.product_id) > (SELECT c.name, c.id FROM products c WHERE c.id = ",
+        )
+        .bind(Arg::Text(cursor.to_string()))
+        .push(")");
+    }
+    sql.push(" ORDER BY t.name, t.product_id LIMIT ")
+        .bind(Arg::Int(i64::from(limit) + 1));
+    let ids: Vec<String> = sql
+        .build()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("product_id"))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT * FROM products WHERE id IN (");
+    sql.bind_list(ids.iter().cloned()).push(")");
+    let mut by_id: HashMap<String, ProductRecord> = HashMap::with_capacity(ids.len());
+    for row in sql.build().fetch_all(&mut *conn).await? {
+        let product = product_from_row(&row)?;
+        by_id.insert(product.id.to_string(), product);
+    }
+    // A product deleted between the two reads cannot happen (products are never deleted), so a
+    // missing one is corruption rather than a race.
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .ok_or_else(|| corrupt(format!("search term of unknown product {id}")))
+        })
+        .collect()
+}
+
+/// The name-order plan: up to `limit + 1` products, in name order.
+async fn name_order_search(
+    conn: &mut Conn,
+    org: OrgId,
+    query: &ProductQuery,
+    cursor: Option<ProductId>,
+    limit: u32,
+) -> StorageResult<Vec<ProductRecord>> {
     let mut sql = Sql::new("SELECT p.* FROM products p WHERE p.org_id = ");
-    sql.bind(Arg::Text(org_text.clone()));
+    sql.bind(Arg::Text(org.to_string()));
     if !query.include_inactive {
         sql.push(" AND p.active = 1");
     }
@@ -431,14 +605,7 @@ pub async fn search_products(
             .bind(Arg::Text(parent.to_string()));
     }
     for word in &query.words {
-        // A byte-wise prefix range: every term starting with `word` sorts in [word, word + U+10FFFF).
-        sql.push(" AND p.id IN (SELECT t.product_id FROM product_search_terms t WHERE t.org_id = ")
-            .bind(Arg::Text(org_text.clone()))
-            .push(" AND t.term >= ")
-            .bind(Arg::Text(word.clone()))
-            .push(" AND t.term < ")
-            .bind(Arg::Text(format!("{word}\u{10FFFF}")))
-            .push(")");
+        push_word_check(&mut sql, "p.id", word);
     }
     if let Some(cursor) = cursor {
         sql.push(" AND (p.name, p.id) > (SELECT c.name, c.id FROM products c WHERE c.id = ")
@@ -447,14 +614,12 @@ pub async fn search_products(
     }
     sql.push(" ORDER BY p.name, p.id LIMIT ")
         .bind(Arg::Int(i64::from(limit) + 1));
-    let rows = sql.build().fetch_all(&mut *conn).await?;
-    let items = rows
+    sql.build()
+        .fetch_all(&mut *conn)
+        .await?
         .iter()
         .map(product_from_row)
-        .collect::<StorageResult<Vec<_>>>()?;
-    let mut page = Page::from_overfetch(items, limit, |p| p.id.to_string());
-    attach_barcodes(conn, &mut page.items).await?;
-    Ok(page)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
