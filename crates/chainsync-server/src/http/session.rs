@@ -15,7 +15,6 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use chainsync_domain::access::Principal;
-use chainsync_storage::auth as auth_store;
 use chainsync_storage::users::{self, UserRecord};
 use std::net::SocketAddr;
 
@@ -66,16 +65,20 @@ pub async fn authenticate(state: &AppState, token: &str, typ: &str) -> Result<Se
             TokenError::Storage(e) => ApiError::internal(e),
         })?;
     let mut conn = state.db.conn().await?;
-    let user = users::get_any_org(&mut conn, claims.sub)
+    let users::SessionFacts {
+        user,
+        family_revoked,
+        memberships,
+    } = users::session_facts(&mut conn, claims.sub, claims.sid)
         .await?
         .ok_or_else(session_ended)?;
-    if !user.active || user.org_id != claims.org || claims.iat_ms < user.tokens_valid_after {
+    if !user.active
+        || user.org_id != claims.org
+        || claims.iat_ms < user.tokens_valid_after
+        || family_revoked
+    {
         return Err(session_ended());
     }
-    if auth_store::family_revoked(&mut conn, claims.sid).await? {
-        return Err(session_ended());
-    }
-    let memberships = users::memberships_of(&mut conn, user.id).await?;
     let principal = Principal {
         user_id: user.id,
         org_id: user.org_id,

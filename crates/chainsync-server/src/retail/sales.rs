@@ -367,13 +367,8 @@ pub async fn apply_sale(
         .await?;
         return Ok(answer);
     }
-    if sales::receipt_number_used(tx, terminal.id, &sale.receipt_number).await? {
-        return Err(ApiError::conflict(
-            "receipt_number_taken",
-            "this terminal already used this receipt number",
-        )
-        .field("receipt_number"));
-    }
+    // A receipt number the terminal already used is refused by the unique key when the sale is
+    // inserted below (receipt_number_taken), which rolls the whole sale back: no query here.
 
     // 4. Price it: charged prices are kept; differences from today's price are flagged.
     let (cart, flags, weighed) = cart_from_lines(
