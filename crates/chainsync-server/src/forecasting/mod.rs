@@ -52,6 +52,9 @@ pub struct Forecasting {
     wake: Notify,
     stopping: AtomicBool,
     slots: Arc<Semaphore>,
+    /// The background loops and running jobs, aborted at shutdown so that none keeps the
+    /// database pool (and its connections) alive after the server has stopped.
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub cache: serve::Cache,
 }
 
@@ -66,6 +69,7 @@ impl Forecasting {
             wake: Notify::new(),
             stopping: AtomicBool::new(false),
             slots,
+            tasks: std::sync::Mutex::default(),
             cache: serve::Cache::default(),
         }
     }
@@ -83,11 +87,17 @@ impl Forecasting {
             return;
         }
         let me = self.clone();
-        tokio::spawn(async move { me.worker().await });
+        self.track(tokio::spawn(async move { me.worker().await }));
         let me = self.clone();
-        tokio::spawn(async move { me.scheduler().await });
+        self.track(tokio::spawn(async move { me.scheduler().await }));
         let me = self.clone();
-        tokio::spawn(async move { me.watcher().await });
+        self.track(tokio::spawn(async move { me.watcher().await }));
+    }
+
+    fn track(&self, task: tokio::task::JoinHandle<()>) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
     }
 
     /// Stops taking work and fails this process's running jobs (their batches cannot be
@@ -95,6 +105,16 @@ impl Forecasting {
     pub async fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
+        // The loops sleep up to the accuracy interval between rounds; a running job's blocking
+        // batch finishes on its own thread, but its task stops writing.
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
         match self.db.conn().await {
             Ok(mut conn) => {
                 if let Err(e) = store_fc::fail_runner(&mut conn, &self.runner_id, now_ms()).await {
@@ -140,11 +160,11 @@ impl Forecasting {
                 match self.claim().await {
                     Some(job) => {
                         let me = self.clone();
-                        tokio::spawn(async move {
+                        self.track(tokio::spawn(async move {
                             me.run_job(job).await;
                             drop(permit);
                             me.poke();
-                        });
+                        }));
                     }
                     None => break,
                 }
