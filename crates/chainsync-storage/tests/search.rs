@@ -49,7 +49,7 @@ fn product(org: OrgId, i: usize) -> ProductRecord {
         tax_class: "standard".into(),
         parent_id: None,
         variant_attributes: BTreeMap::new(),
-        active: i % 11 != 0,
+        active: !i.is_multiple_of(11),
         barcodes: vec![format!("40{i:011}")],
         created_at: 1,
         updated_at: 1,
