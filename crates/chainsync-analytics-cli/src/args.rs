@@ -108,6 +108,10 @@ pub enum ModelChoice {
     Naive,
     /// Random walk with drift: the last value plus the average daily change.
     Drift,
+    /// Theta method: SES plus half the trend's slope, weekly pattern divided out.
+    Theta,
+    /// Theta on ln(1 + y), for positive series growing by a percentage.
+    ThetaLog,
 }
 
 impl ModelChoice {
@@ -126,6 +130,8 @@ impl ModelChoice {
             ModelChoice::Global => ModelName::Global,
             ModelChoice::Naive => ModelName::Naive,
             ModelChoice::Drift => ModelName::Drift,
+            ModelChoice::Theta => ModelName::Theta,
+            ModelChoice::ThetaLog => ModelName::ThetaLog,
         })
     }
 }

@@ -201,6 +201,10 @@ fn help_lists_every_model() {
         "sba",
         "tsb",
         "global",
+        "naive",
+        "drift",
+        "theta",
+        "theta-log",
     ] {
         assert!(help.contains(name), "--help lacks {name}");
     }

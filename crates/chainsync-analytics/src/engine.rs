@@ -164,7 +164,7 @@ pub fn is_wandering(y: &[f64]) -> bool {
 pub fn candidates_for(class: DemandClass, wandering: bool) -> &'static [ModelName] {
     use ModelName::*;
     if wandering && !class.is_sporadic() && class != DemandClass::Zero {
-        &[Naive, Drift, Ets, Arima]
+        &[Naive, Drift, Ets, Arima, Theta, ThetaLog]
     } else {
         candidates(class)
     }
@@ -190,6 +190,8 @@ pub fn candidates(class: DemandClass) -> &'static [ModelName] {
             Sba,
             Tsb,
             Global,
+            Theta,
+            ThetaLog,
         ]
     }
 }
@@ -767,7 +769,9 @@ mod tests {
                 ModelName::Naive,
                 ModelName::Drift,
                 ModelName::Ets,
-                ModelName::Arima
+                ModelName::Arima,
+                ModelName::Theta,
+                ModelName::ThetaLog
             ]
         );
         assert_eq!(

@@ -10,6 +10,7 @@
 //! | `croston`, `sba`, `tsb` | intermittent demand | [`intermittent`] |
 //! | `global` | one ridge model on lag + calendar features across all series | [`global`] |
 //! | `naive`, `drift` | random walk (last value), random walk with drift | [`random_walk`] |
+//! | `theta`, `theta-log` | Theta method (SES + half the trend slope, weekly decomposition), on `y` or `ln(1 + y)` | [`theta`] |
 
 pub mod arima;
 pub mod ets;
@@ -19,6 +20,7 @@ pub mod linear;
 pub mod naive;
 pub mod prophet;
 pub mod random_walk;
+pub mod theta;
 
 #[cfg(test)]
 pub(crate) mod testdata;
@@ -53,11 +55,15 @@ pub enum ModelName {
     Naive,
     /// Random walk with drift.
     Drift,
+    /// Theta method.
+    Theta,
+    /// Theta method on `ln(1 + y)`.
+    ThetaLog,
 }
 
 impl ModelName {
     /// Every model, in report order.
-    pub const ALL: [ModelName; 11] = [
+    pub const ALL: [ModelName; 13] = [
         ModelName::SeasonalNaive,
         ModelName::Linear,
         ModelName::Ets,
@@ -69,6 +75,8 @@ impl ModelName {
         ModelName::Global,
         ModelName::Naive,
         ModelName::Drift,
+        ModelName::Theta,
+        ModelName::ThetaLog,
     ];
 
     /// Name used on the command line.
@@ -85,6 +93,8 @@ impl ModelName {
             ModelName::Global => "global",
             ModelName::Naive => "naive",
             ModelName::Drift => "drift",
+            ModelName::Theta => "theta",
+            ModelName::ThetaLog => "theta-log",
         }
     }
 
@@ -107,6 +117,8 @@ impl ModelName {
             ModelName::Tsb => Box::new(intermittent::Intermittent::tsb()),
             ModelName::Naive => Box::new(random_walk::RandomWalk::naive()),
             ModelName::Drift => Box::new(random_walk::RandomWalk::drift()),
+            ModelName::Theta => Box::new(theta::Theta::standard()),
+            ModelName::ThetaLog => Box::new(theta::Theta::log()),
             ModelName::Global => return None,
         })
     }
