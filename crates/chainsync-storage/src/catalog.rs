@@ -509,6 +509,18 @@ fn push_word_check(sql: &mut Sql, product_col: &str, word: &str) {
         .push(")");
 }
 
+/// `AND` the query's category and parent filters on the products aliased `p`.
+fn push_product_filters(sql: &mut Sql, query: &ProductQuery) {
+    if let Some(category) = query.category_id {
+        sql.push(" AND p.category_id = ")
+            .bind(Arg::Text(category.to_string()));
+    }
+    if let Some(parent) = query.parent_id {
+        sql.push(" AND p.parent_id = ")
+            .bind(Arg::Text(parent.to_string()));
+    }
+}
+
 /// The rarest-word plan: up to `limit + 1` products, in name order.
 async fn rare_word_search(
     conn: &mut Conn,
@@ -533,14 +545,7 @@ async fn rare_word_search(
     if !query.include_inactive {
         sql.push(" AND t.active = 1");
     }
-    if let Some(category) = query.category_id {
-        sql.push(" AND p.category_id = ")
-            .bind(Arg::Text(category.to_string()));
-    }
-    if let Some(parent) = query.parent_id {
-        sql.push(" AND p.parent_id = ")
-            .bind(Arg::Text(parent.to_string()));
-    }
+    push_product_filters(&mut sql, query);
     for (i, word) in query.words.iter().enumerate() {
         if i != rarest {
             push_word_check(&mut sql, "t.product_id", word);
@@ -596,14 +601,7 @@ async fn name_order_search(
     if !query.include_inactive {
         sql.push(" AND p.active = 1");
     }
-    if let Some(category) = query.category_id {
-        sql.push(" AND p.category_id = ")
-            .bind(Arg::Text(category.to_string()));
-    }
-    if let Some(parent) = query.parent_id {
-        sql.push(" AND p.parent_id = ")
-            .bind(Arg::Text(parent.to_string()));
-    }
+    push_product_filters(&mut sql, query);
     for word in &query.words {
         push_word_check(&mut sql, "p.id", word);
     }

@@ -140,7 +140,7 @@ pub async fn session_facts(
         "SELECT u.*, \
          (SELECT COUNT(*) FROM (SELECT 1 FROM refresh_tokens r \
            WHERE r.family_id = $2 AND r.revoked_at IS NOT NULL LIMIT 1) x) AS session_revoked, \
-         m.store_id AS membership_store_id, m.role AS membership_role \
+         m.store_id, m.role \
          FROM users u LEFT JOIN memberships m ON m.user_id = u.id \
          WHERE u.id = $1 ORDER BY m.store_id",
     )
@@ -151,16 +151,12 @@ pub async fn session_facts(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
+    // A user without roles comes back as one row with a NULL store (the LEFT JOIN).
     let mut memberships = Vec::new();
     for row in &rows {
-        let Some(store) = row.try_get::<Option<String>, _>("membership_store_id")? else {
-            continue;
-        };
-        let role: String = row.try_get("membership_role")?;
-        memberships.push(Membership {
-            store_id: store.parse().map_err(corrupt)?,
-            role: Role::parse(&role).ok_or_else(|| corrupt(format!("unknown role {role}")))?,
-        });
+        if row.try_get::<Option<String>, _>("store_id")?.is_some() {
+            memberships.push(membership_from_row(row)?);
+        }
     }
     Ok(Some(SessionFacts {
         user: from_row(first)?,

@@ -54,7 +54,7 @@ pub struct Forecasting {
     slots: Arc<Semaphore>,
     /// The background loops and running jobs, aborted at shutdown so that none keeps the
     /// database pool (and its connections) alive after the server has stopped.
-    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    tasks: std::sync::Mutex<tokio::task::JoinSet<()>>,
     pub cache: serve::Cache,
 }
 
@@ -87,17 +87,18 @@ impl Forecasting {
             return;
         }
         let me = self.clone();
-        self.track(tokio::spawn(async move { me.worker().await }));
+        self.spawn(async move { me.worker().await });
         let me = self.clone();
-        self.track(tokio::spawn(async move { me.scheduler().await }));
+        self.spawn(async move { me.scheduler().await });
         let me = self.clone();
-        self.track(tokio::spawn(async move { me.watcher().await }));
+        self.spawn(async move { me.watcher().await });
     }
 
-    fn track(&self, task: tokio::task::JoinHandle<()>) {
+    /// Spawns a task that [`Forecasting::stop`] aborts; finished ones are reaped here.
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
-        tasks.retain(|t| !t.is_finished());
-        tasks.push(task);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
     }
 
     /// Stops taking work and fails this process's running jobs (their batches cannot be
@@ -107,14 +108,10 @@ impl Forecasting {
         self.wake.notify_waiters();
         // The loops sleep up to the accuracy interval between rounds; a running job's blocking
         // batch finishes on its own thread, but its task stops writing.
-        for task in self
-            .tasks
+        self.tasks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-        {
-            task.abort();
-        }
+            .abort_all();
         match self.db.conn().await {
             Ok(mut conn) => {
                 if let Err(e) = store_fc::fail_runner(&mut conn, &self.runner_id, now_ms()).await {
@@ -160,11 +157,11 @@ impl Forecasting {
                 match self.claim().await {
                     Some(job) => {
                         let me = self.clone();
-                        self.track(tokio::spawn(async move {
+                        self.spawn(async move {
                             me.run_job(job).await;
                             drop(permit);
                             me.poke();
-                        }));
+                        });
                     }
                     None => break,
                 }
