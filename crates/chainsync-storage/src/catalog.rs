@@ -776,49 +776,35 @@ pub async fn price_history(
     Ok(Page::from_overfetch(items, limit, |c| c.id.to_string()))
 }
 
-/// The organisation's products with these ids, in one query, without barcodes (pricing and
-/// sales need the product, not its codes). Unknown ids are simply absent.
-pub async fn products_by_ids(
+/// The organisation's products with these ids, each with the store's own price when it has
+/// one, in one query (what pricing a sale reads), without barcodes (pricing and sales need the
+/// product, not its codes). Unknown ids are simply absent.
+pub async fn products_for_store(
     conn: &mut Conn,
     org: OrgId,
-    ids: &[ProductId],
-) -> StorageResult<HashMap<ProductId, ProductRecord>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut sql = Sql::new("SELECT * FROM products WHERE org_id = ");
-    sql.bind(Arg::Text(org.to_string())).push(" AND id IN (");
-    sql.bind_list(ids.iter().map(ProductId::to_string))
-        .push(")");
-    let rows = sql.build().fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| product_from_row(r).map(|p| (p.id, p)))
-        .collect()
-}
-
-/// A store's own prices for these products, in one query.
-pub async fn store_prices_for(
-    conn: &mut Conn,
     store: StoreId,
     ids: &[ProductId],
-) -> StorageResult<HashMap<ProductId, i64>> {
+) -> StorageResult<(HashMap<ProductId, ProductRecord>, HashMap<ProductId, i64>)> {
+    let (mut products, mut store_prices) = (HashMap::new(), HashMap::new());
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok((products, store_prices));
     }
-    let mut sql = Sql::new("SELECT product_id, price_minor FROM store_prices WHERE store_id = ");
+    let mut sql = Sql::new(
+        "SELECT p.*, sp.price_minor AS store_price_minor FROM products p \
+         LEFT JOIN store_prices sp ON sp.product_id = p.id AND sp.store_id = ",
+    );
     sql.bind(Arg::Text(store.to_string()))
-        .push(" AND product_id IN (");
+        .push(" WHERE p.org_id = ")
+        .bind(Arg::Text(org.to_string()))
+        .push(" AND p.id IN (");
     sql.bind_list(ids.iter().map(ProductId::to_string))
         .push(")");
-    let rows = sql.build().fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("product_id")?
-                    .parse()
-                    .map_err(corrupt)?,
-                r.try_get("price_minor")?,
-            ))
-        })
-        .collect()
+    for row in sql.build().fetch_all(conn).await? {
+        let product = product_from_row(&row)?;
+        if let Some(price) = row.try_get::<Option<i64>, _>("store_price_minor")? {
+            store_prices.insert(product.id, price);
+        }
+        products.insert(product.id, product);
+    }
+    Ok((products, store_prices))
 }

@@ -14,8 +14,10 @@
 //! gate (a one-permit semaphore) before `BEGIN IMMEDIATE`, instead of all taking the lock at
 //! once and sleeping in SQLite's busy handler (which sleeps in growing steps and made the tail
 //! latency of concurrent sales ten times the median). Other processes on the same file still
-//! wait through `busy_timeout`. Invariant: code holding a write transaction never opens a second
-//! one in the same task (it would wait for itself).
+//! wait through `busy_timeout`. Write transactions run on a connection of their own that no
+//! read uses, so its page cache survives from one write to the next (a connection's cache is
+//! dropped whenever another connection wrote). Invariant: code holding a write transaction never
+//! opens a second one in the same task (it would wait for itself).
 
 use crate::{StorageError, StorageResult};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -116,6 +118,8 @@ impl Default for DbOptions {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite: the one connection write transactions use (see [`Db::connect`]).
+    writer_pool: Option<AnyPool>,
     backend: Backend,
     /// SQLite's in-process write gate (see the module header).
     writer: std::sync::Arc<tokio::sync::Semaphore>,
@@ -144,9 +148,13 @@ impl Db {
         } else {
             "NORMAL"
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
+        let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
+            // A pooled SQLite connection is a file handle in this process: it cannot go stale,
+            // so the ping sqlx sends on every acquire (a round trip to the connection's worker
+            // thread, three per sale) buys nothing. A PostgreSQL connection can (a restarted
+            // server, a dropped socket), so it keeps the check.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -162,11 +170,31 @@ impl Db {
                     }
                     Ok(())
                 })
-            })
-            .connect_with(connect_options)
+            });
+        let pool = pool_options
+            .clone()
+            .max_connections(options.max_connections)
+            .connect_with(connect_options.clone())
             .await?;
+        // SQLite: write transactions run on one connection of their own, kept open for the
+        // life of the process. A connection's page cache is thrown away whenever another
+        // connection has written since its last transaction; with writes spread over the pool,
+        // every write started cold and re-read the B-tree pages it touched. The one writer is
+        // the only connection that writes, so its cache stays warm.
+        let writer_pool = match backend {
+            Backend::Sqlite => Some(
+                pool_options
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(connect_options)
+                    .await?,
+            ),
+            Backend::Postgres => None,
+        };
         Ok(Db {
             pool,
+            writer_pool,
             backend,
             writer: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })
@@ -206,7 +234,12 @@ impl Db {
                     .await
                     .map_err(|e| StorageError::Config(e.to_string()))?;
                 Tx {
-                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    inner: self
+                        .writer_pool
+                        .as_ref()
+                        .unwrap_or(&self.pool)
+                        .begin_with("BEGIN IMMEDIATE")
+                        .await?,
                     _gate: Some(gate),
                 }
             }
@@ -223,6 +256,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer_pool {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 }

@@ -85,18 +85,6 @@ pub async fn get(conn: &mut Conn, org: OrgId, id: ShiftId) -> StorageResult<Opti
     row.as_ref().map(from_row).transpose()
 }
 
-/// The terminal's open shift, if any.
-pub async fn open_on_terminal(
-    conn: &mut Conn,
-    terminal: TerminalId,
-) -> StorageResult<Option<ShiftRecord>> {
-    let row = sqlx::query("SELECT * FROM shifts WHERE terminal_id = $1 AND status = 'open'")
-        .bind(terminal.to_string())
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 /// A store's shifts, newest first, optionally only `open` or `closed` ones.
 pub async fn list(
     conn: &mut Conn,

@@ -13,6 +13,7 @@ use chainsync_domain::ids::{MovementId, OrgId, ProductId, StoreId, UserId};
 use chainsync_domain::stock::{MovementKind, blended_cost};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::{BTreeMap, HashMap};
 
 /// A movement to record.
 #[derive(Debug, Clone)]
@@ -107,6 +108,117 @@ pub async fn record_movement(conn: &mut Conn, m: &NewMovement) -> StorageResult<
         unit_cost_minor: unit_cost,
         reorder_point: row.try_get("reorder_point")?,
     })
+}
+
+/// Records several movements that carry no incoming cost (a sale's lines) in two statements
+/// whatever their number: one upsert for every item they touch and one insert for every
+/// movement. Outcomes come back in the order of `movements`, each exactly what
+/// [`record_movement`] called once per movement in that order would have answered (lines of
+/// the same item see each other). Items are updated in (store, product) order, so two
+/// concurrent batches on PostgreSQL lock shared rows in the same order and cannot deadlock.
+/// A movement with an incoming cost changes the average for the next one, so a batch holding
+/// one is recorded one movement at a time.
+pub async fn record_movements(
+    conn: &mut Conn,
+    movements: &[NewMovement],
+) -> StorageResult<Vec<MovementOutcome>> {
+    if movements.len() < 2 || movements.iter().any(|m| m.unit_cost_minor.is_some()) {
+        let mut outcomes = Vec::with_capacity(movements.len());
+        for m in movements {
+            outcomes.push(record_movement(conn, m).await?);
+        }
+        return Ok(outcomes);
+    }
+    // Per item: the org, the summed quantity and the latest recording time.
+    let mut items: BTreeMap<(String, String), (OrgId, i64, i64)> = BTreeMap::new();
+    for m in movements {
+        let item = items
+            .entry((m.store_id.to_string(), m.product_id.to_string()))
+            .or_insert((m.org_id, 0, m.recorded_at));
+        item.1 += m.quantity;
+        item.2 = item.2.max(m.recorded_at);
+    }
+    let mut upsert = Sql::new(
+        "INSERT INTO stock_levels (store_id, product_id, org_id, on_hand, avg_cost_minor, updated_at) VALUES ",
+    );
+    for (n, ((store, product), (org, quantity, at))) in items.iter().enumerate() {
+        upsert.push(if n == 0 { "(" } else { ", (" });
+        upsert.bind(Arg::Text(store.clone())).push(", ");
+        upsert.bind(Arg::Text(product.clone())).push(", ");
+        upsert.bind(Arg::Text(org.to_string())).push(", ");
+        upsert.bind(Arg::Int(*quantity)).push(", 0, ");
+        upsert.bind(Arg::Int(*at)).push(")");
+    }
+    upsert.push(
+        " ON CONFLICT (store_id, product_id) DO UPDATE \
+         SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at \
+         RETURNING store_id, product_id, on_hand, avg_cost_minor, reorder_point",
+    );
+    // Per item, from the returned rows: (on hand before the batch, average cost, reorder point).
+    let mut state: HashMap<(String, String), (i64, i64, Option<i64>)> = HashMap::new();
+    for row in upsert.build().fetch_all(&mut *conn).await? {
+        let key: (String, String) = (row.try_get("store_id")?, row.try_get("product_id")?);
+        let after: i64 = row.try_get("on_hand")?;
+        let total = items.get(&key).map(|i| i.1).ok_or_else(|| {
+            corrupt(format!(
+                "stock upsert returned an item it was not given: {key:?}"
+            ))
+        })?;
+        state.insert(
+            key,
+            (
+                after - total,
+                row.try_get("avg_cost_minor")?,
+                row.try_get("reorder_point")?,
+            ),
+        );
+    }
+    let mut outcomes = Vec::with_capacity(movements.len());
+    let mut insert = Sql::new(
+        "INSERT INTO stock_movements (id, org_id, store_id, product_id, kind, quantity, reason, reference_type, \
+         reference_id, unit_cost_minor, user_id, occurred_at, recorded_at) VALUES ",
+    );
+    for (n, m) in movements.iter().enumerate() {
+        let (store, product) = (m.store_id.to_string(), m.product_id.to_string());
+        let item = state
+            .get_mut(&(store.clone(), product.clone()))
+            .ok_or_else(|| corrupt(format!("stock upsert skipped item {store}/{product}")))?;
+        let before = item.0;
+        item.0 += m.quantity;
+        let id = MovementId::new();
+        outcomes.push(MovementOutcome {
+            id,
+            before,
+            after: item.0,
+            unit_cost_minor: item.1,
+            reorder_point: item.2,
+        });
+        let values = [
+            Arg::Text(id.to_string()),
+            Arg::Text(m.org_id.to_string()),
+            Arg::Text(store),
+            Arg::Text(product),
+            Arg::Text(m.kind.as_str().to_owned()),
+            Arg::Int(m.quantity),
+            Arg::NullableText(m.reason.clone()),
+            Arg::NullableText(m.reference.as_ref().map(|r| r.0.clone())),
+            Arg::NullableText(m.reference.as_ref().map(|r| r.1.clone())),
+            Arg::Int(item.1),
+            Arg::NullableText(m.user_id.map(|u| u.to_string())),
+            Arg::Int(m.occurred_at),
+            Arg::Int(m.recorded_at),
+        ];
+        insert.push(if n == 0 { "(" } else { ", (" });
+        for (k, v) in values.into_iter().enumerate() {
+            if k > 0 {
+                insert.push(", ");
+            }
+            insert.bind(v);
+        }
+        insert.push(")");
+    }
+    insert.build().execute(&mut *conn).await?;
+    Ok(outcomes)
 }
 
 /// What the ledger said for an item at `at` (movements that occurred at or before it).

@@ -4,9 +4,10 @@
 
 use crate::error::corrupt;
 use crate::{Conn, StorageResult};
-use chainsync_domain::ids::{OrgId, StoreId, TerminalId};
+use chainsync_domain::ids::{OrgId, ShiftId, StoreId, TerminalId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct TerminalRecord {
@@ -71,6 +72,68 @@ pub async fn get(
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// A mutation seen before: what the envelope needs to answer it again.
+#[derive(Debug, Clone)]
+pub struct PreviousMutation {
+    pub payload: String,
+    pub http_status: i64,
+    pub result: String,
+}
+
+/// What a terminal mutation's envelope reads before it takes the sequence.
+#[derive(Debug, Clone)]
+pub struct EnvelopeFacts {
+    pub terminal: TerminalRecord,
+    /// The shift open on the terminal, if any.
+    pub open_shift: Option<ShiftId>,
+    /// The organisation's mutation with the same id, if it was seen before.
+    pub previous: Option<PreviousMutation>,
+}
+
+/// The terminal, its open shift and any earlier mutation with id `mutation`, in one statement
+/// and so from one snapshot: a concurrent delivery of the same mutation is either wholly
+/// visible (the mutation and the sequence it took) or not at all. `None` when the organisation
+/// has no such terminal.
+pub async fn envelope_facts(
+    conn: &mut Conn,
+    org: OrgId,
+    id: TerminalId,
+    mutation: Uuid,
+) -> StorageResult<Option<EnvelopeFacts>> {
+    let row = sqlx::query(
+        "SELECT t.*, \
+         (SELECT s.id FROM shifts s WHERE s.terminal_id = t.id AND s.status = 'open' LIMIT 1) AS open_shift_id, \
+         m.payload AS previous_payload, m.http_status AS previous_http_status, m.result AS previous_result \
+         FROM terminals t LEFT JOIN mutations m ON m.org_id = $1 AND m.id = $3 \
+         WHERE t.org_id = $1 AND t.id = $2",
+    )
+    .bind(org.to_string())
+    .bind(id.to_string())
+    .bind(mutation.to_string())
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let previous = match row.try_get::<Option<String>, _>("previous_payload")? {
+        Some(payload) => Some(PreviousMutation {
+            payload,
+            http_status: row.try_get("previous_http_status")?,
+            result: row.try_get("previous_result")?,
+        }),
+        None => None,
+    };
+    Ok(Some(EnvelopeFacts {
+        terminal: from_row(&row)?,
+        open_shift: row
+            .try_get::<Option<String>, _>("open_shift_id")?
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(corrupt)?,
+        previous,
+    }))
 }
 
 /// A store's terminals, oldest first.

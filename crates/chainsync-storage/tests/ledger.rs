@@ -18,6 +18,8 @@ on_both_backends!(
     concurrent_movements_on_one_item_lose_nothing,
     a_count_corrects_against_the_ledger_as_of_its_time,
     receipts_set_the_average_cost_and_sales_move_at_it,
+    a_batch_of_movements_answers_as_if_recorded_one_at_a_time,
+    concurrent_batches_in_opposite_orders_lose_nothing,
     outbox_events_are_read_once_in_order_while_writers_run,
     an_event_exists_only_if_its_transaction_commits,
 );
@@ -279,6 +281,127 @@ async fn receipts_set_the_average_cost_and_sales_move_at_it(backend: TestBackend
         .unwrap()
         .unwrap();
     assert_eq!((level.on_hand, level.avg_cost_minor), (16, 150));
+}
+
+/// A second product in `item`'s organisation (same store).
+async fn another_product(db: &Db, item: &Item) -> ProductId {
+    let mut conn = db.conn().await.unwrap();
+    let mut product = catalog::get_product(&mut conn, item.org, item.product)
+        .await
+        .unwrap()
+        .unwrap();
+    product.id = ProductId::new();
+    product.sku = "Q".into();
+    catalog::write_product(&mut conn, &product, &BTreeSet::new())
+        .await
+        .unwrap();
+    product.id
+}
+
+async fn a_batch_of_movements_answers_as_if_recorded_one_at_a_time(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let other = Item {
+        product: another_product(&db, &item).await,
+        ..item
+    };
+    let mut tx = db.begin_write().await.unwrap();
+    stock::record_movement(
+        &mut tx,
+        &movement(&item, MovementKind::Receipt, 10, 1, Some(70)),
+    )
+    .await
+    .unwrap();
+    let batch = [
+        movement(&item, MovementKind::Sale, -3, 2, None),
+        movement(&other, MovementKind::Sale, -2, 2, None),
+        movement(&item, MovementKind::Sale, -4, 2, None),
+        movement(&other, MovementKind::Return, 5, 2, None),
+    ];
+    let outcomes = stock::record_movements(&mut tx, &batch).await.unwrap();
+    tx.commit().await.unwrap();
+    let seen: Vec<_> = outcomes
+        .iter()
+        .map(|o| (o.before, o.after, o.unit_cost_minor))
+        .collect();
+    assert_eq!(seen, [(10, 7, 70), (0, -2, 0), (7, 3, 70), (-2, 3, 0)]);
+    let ids: BTreeSet<_> = outcomes.iter().map(|o| o.id).collect();
+    assert_eq!(ids.len(), 4, "every movement has its own id");
+
+    let mut conn = db.conn().await.unwrap();
+    for (product, on_hand) in [(item.product, 3), (other.product, 3)] {
+        let level = stock::level(&mut conn, item.store, product)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(level.on_hand, on_hand);
+    }
+    assert!(
+        stock::projection_mismatches(&mut conn, item.store)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history = stock::movements(&mut conn, item.store, Some(item.product), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(history.items.len(), 3);
+    assert!(
+        history
+            .items
+            .iter()
+            .filter(|m| m.kind == MovementKind::Sale)
+            .all(|m| m.unit_cost_minor == 70),
+        "sales move at the average cost"
+    );
+}
+
+async fn concurrent_batches_in_opposite_orders_lose_nothing(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let other = Item {
+        product: another_product(&db, &item).await,
+        ..item
+    };
+    let (item, other) = (std::sync::Arc::new(item), std::sync::Arc::new(other));
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let (db, item, other) = (db.clone(), item.clone(), other.clone());
+            tokio::spawn(async move {
+                for j in 0..5 {
+                    let (a, b) = if i % 2 == 0 {
+                        (&*item, &*other)
+                    } else {
+                        (&*other, &*item)
+                    };
+                    let batch = [
+                        movement(a, MovementKind::Sale, -1, i * 10 + j, None),
+                        movement(b, MovementKind::Sale, -1, i * 10 + j, None),
+                    ];
+                    let mut tx = db.begin_write().await.unwrap();
+                    stock::record_movements(&mut tx, &batch).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut conn = db.conn().await.unwrap();
+    for product in [item.product, other.product] {
+        let level = stock::level(&mut conn, item.store, product)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(level.on_hand, -50);
+    }
+    assert!(
+        stock::projection_mismatches(&mut conn, item.store)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn outbox_events_are_read_once_in_order_while_writers_run(backend: TestBackend) {

@@ -1,12 +1,12 @@
 //! The envelope every terminal mutation (sale, return, void) goes through before its own
 //! rules: idempotency and per-terminal ordering, in the order that is safe on PostgreSQL's
-//! READ COMMITTED (see `sales.rs`): the terminal is read first, then the mutation id is looked
-//! up, then the terminal's sequence is taken with a compare-and-set.
+//! READ COMMITTED (see `sales.rs`): the terminal and the mutation id are read in one statement
+//! (one snapshot), then the terminal's sequence is taken with a compare-and-set.
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::retail::sales::Applied;
 use axum::http::StatusCode;
-use chainsync_domain::ids::{OrgId, StoreId, TerminalId};
+use chainsync_domain::ids::{OrgId, ShiftId, StoreId, TerminalId};
 use chainsync_storage::sales::{self, MutationRecord};
 use chainsync_storage::terminals::{self, TerminalRecord};
 use chainsync_storage::{Conn, now_ms};
@@ -18,7 +18,15 @@ pub enum Envelope {
     /// Seen before with the same content: answer this again, change nothing.
     Replay(Applied),
     /// New: the sequence is taken; apply the mutation on this (active or revoked) terminal.
-    Fresh(TerminalRecord),
+    Fresh(Target),
+}
+
+/// The terminal a fresh mutation applies on.
+#[derive(Debug)]
+pub struct Target {
+    pub terminal: TerminalRecord,
+    /// The shift open on the terminal when the envelope was opened.
+    pub open_shift: Option<ShiftId>,
 }
 
 /// Opens the envelope of mutation `id` with canonical `payload` from `terminal_id`.
@@ -31,14 +39,17 @@ pub async fn open(
     seq: i64,
     payload: &str,
 ) -> ApiResult<Envelope> {
-    let terminal = terminals::get(tx, org, terminal_id)
+    // The terminal and any earlier delivery of this mutation come from one snapshot (see
+    // `terminals::envelope_facts`), so a concurrent delivery that committed in between is
+    // either seen as a replay or loses the sequence compare-and-set below and retries.
+    let facts = terminals::envelope_facts(tx, org, terminal_id, id)
         .await?
-        .filter(|t| t.store_id == store)
+        .filter(|f| f.terminal.store_id == store)
         .ok_or_else(|| {
             ApiError::unprocessable("unknown_terminal", "no such terminal in this store")
                 .field("terminal_id")
         })?;
-    if let Some(previous) = sales::find_mutation(tx, org, id).await? {
+    if let Some(previous) = facts.previous {
         if previous.payload != payload {
             return Err(ApiError::conflict(
                 "mutation_conflict",
@@ -51,6 +62,7 @@ pub async fn open(
             .map_err(ApiError::internal)?;
         return Ok(Envelope::Replay(Applied { status, body }));
     }
+    let terminal = facts.terminal;
     let expected = terminal.last_seq + 1;
     if seq != expected {
         let message = format!("expected seq {expected}: resend from there");
@@ -67,7 +79,10 @@ pub async fn open(
             "a concurrent request applied this sequence first: retry",
         ));
     }
-    Ok(Envelope::Fresh(terminal))
+    Ok(Envelope::Fresh(Target {
+        terminal,
+        open_shift: facts.open_shift,
+    }))
 }
 
 /// Records a mutation with the answer it got, in the transaction of its effect.

@@ -36,7 +36,7 @@ use chainsync_storage::returns::{self, ReturnLineRecord, ReturnRecord};
 use chainsync_storage::sales::{self, SaleRecord};
 use chainsync_storage::stock::NewMovement;
 use chainsync_storage::stores::StoreRecord;
-use chainsync_storage::{Conn, events, now_ms, shifts};
+use chainsync_storage::{Conn, events, now_ms};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -326,7 +326,7 @@ pub async fn apply_return(
     req: &ReturnRequest<'_>,
 ) -> ApiResult<Applied> {
     let org = session.user.org_id;
-    let terminal = match mutation::open(
+    let target = match mutation::open(
         tx,
         org,
         store.id,
@@ -338,8 +338,9 @@ pub async fn apply_return(
     .await?
     {
         Envelope::Replay(applied) => return Ok(applied),
-        Envelope::Fresh(t) => t,
+        Envelope::Fresh(target) => target,
     };
+    let terminal = target.terminal;
     check_receipt_number(req.receipt_number, &terminal.code)?;
     if !terminal.active {
         let answer = Applied {
@@ -610,9 +611,7 @@ pub async fn apply_return(
         }
     }
 
-    let shift_id = shifts::open_on_terminal(tx, terminal.id)
-        .await?
-        .map(|s| s.id);
+    let shift_id = target.open_shift;
     let record = ReturnRecord {
         id: return_id,
         org_id: org,

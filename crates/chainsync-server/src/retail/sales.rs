@@ -22,7 +22,7 @@
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Session;
 use crate::retail::mutation::{self, Envelope};
-use crate::retail::stock::move_stock;
+use crate::retail::stock::move_stocks;
 use axum::http::StatusCode;
 use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId, TerminalId};
 use chainsync_domain::pricing::{
@@ -35,7 +35,7 @@ use chainsync_storage::customers::{self, PointsChange, PointsReason};
 use chainsync_storage::sales::{self, SaleLineRecord, SaleRecord};
 use chainsync_storage::stock::NewMovement;
 use chainsync_storage::stores::StoreRecord;
-use chainsync_storage::{Conn, events, now_ms, shifts};
+use chainsync_storage::{Conn, events, now_ms};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -155,7 +155,7 @@ pub struct Applied {
 }
 
 /// What pricing a sale reads from the catalog: its products, the store's own prices for them,
-/// and the organisation's active promotions. Loaded in three queries on a read connection
+/// and the organisation's active promotions. Loaded in two queries on a read connection
 /// before the write transaction starts, so the single SQLite writer is never held while the
 /// catalog is read. A price or promotion changed in between is harmless: the sale is priced
 /// as the catalog stood a moment before, exactly as if it had been rung up then.
@@ -186,9 +186,11 @@ pub async fn load_pricing_inputs(
     let mut ids: Vec<ProductId> = lines.iter().map(|l| l.product_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    let (products, store_prices) =
+        catalog::products_for_store(conn, store.org_id, store.id, &ids).await?;
     Ok(PricingInputs {
-        products: catalog::products_by_ids(conn, store.org_id, &ids).await?,
-        store_prices: catalog::store_prices_for(conn, store.id, &ids).await?,
+        products,
+        store_prices,
         promotions,
     })
 }
@@ -309,7 +311,7 @@ pub async fn apply_sale(
 
     // 1–2. Idempotency and the per-terminal sequence: the envelope every terminal mutation
     // shares (`retail::mutation`), which takes the sequence before anything else is checked.
-    let terminal = match mutation::open(
+    let target = match mutation::open(
         tx,
         org,
         store.id,
@@ -321,8 +323,9 @@ pub async fn apply_sale(
     .await?
     {
         Envelope::Replay(applied) => return Ok(applied),
-        Envelope::Fresh(terminal) => terminal,
+        Envelope::Fresh(target) => target,
     };
+    let terminal = target.terminal;
     check_receipt_number(&sale.receipt_number, &terminal.code)?;
     if sale.lines.is_empty() || sale.lines.len() > MAX_SALE_LINES {
         return Err(ApiError::unprocessable(
@@ -382,15 +385,13 @@ pub async fn apply_sale(
 
     // 5. Record it all in this transaction.
     let sale_id = Uuid::now_v7();
-    let shift_id = shifts::open_on_terminal(tx, terminal.id)
-        .await?
-        .map(|s| s.id);
+    let shift_id = target.open_shift;
     let loyalty = apply_loyalty(tx, session, store, sale, sale_id, &priced, now).await?;
     spend_exchange_credit(tx, store, sale, sale_id).await?;
-    let mut lines = Vec::with_capacity(priced.lines.len());
-    let mut cogs_total = 0i64;
-    for (i, (line, is_weighed)) in priced.lines.iter().zip(&weighed).enumerate() {
-        let movement = NewMovement {
+    let movements: Vec<NewMovement> = priced
+        .lines
+        .iter()
+        .map(|line| NewMovement {
             org_id: org,
             store_id: store.id,
             product_id: ProductId(line.product_id),
@@ -402,8 +403,14 @@ pub async fn apply_sale(
             user_id: Some(session.user.id),
             occurred_at,
             recorded_at: now,
-        };
-        let outcome = move_stock(tx, &movement).await?;
+        })
+        .collect();
+    let outcomes = move_stocks(tx, &movements).await?;
+    let mut lines = Vec::with_capacity(priced.lines.len());
+    let mut cogs_total = 0i64;
+    for (i, ((line, is_weighed), outcome)) in
+        priced.lines.iter().zip(&weighed).zip(&outcomes).enumerate()
+    {
         let cogs = cost_of(line.quantity, outcome.unit_cost_minor, *is_weighed);
         cogs_total += cogs;
         lines.push(SaleLineRecord {

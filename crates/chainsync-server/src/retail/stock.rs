@@ -12,6 +12,29 @@ use serde_json::json;
 /// Records `movement` and raises the alerts it causes.
 pub async fn move_stock(conn: &mut Conn, movement: &NewMovement) -> StorageResult<MovementOutcome> {
     let outcome = stock::record_movement(conn, movement).await?;
+    raise_alerts(conn, movement, &outcome).await?;
+    Ok(outcome)
+}
+
+/// Records several movements at once (a sale's lines: two statements whatever their number,
+/// see [`stock::record_movements`]) and raises the alerts each causes, as [`move_stock`] called
+/// once per movement would.
+pub async fn move_stocks(
+    conn: &mut Conn,
+    movements: &[NewMovement],
+) -> StorageResult<Vec<MovementOutcome>> {
+    let outcomes = stock::record_movements(conn, movements).await?;
+    for (movement, outcome) in movements.iter().zip(&outcomes) {
+        raise_alerts(conn, movement, outcome).await?;
+    }
+    Ok(outcomes)
+}
+
+async fn raise_alerts(
+    conn: &mut Conn,
+    movement: &NewMovement,
+    outcome: &MovementOutcome,
+) -> StorageResult<()> {
     let payload = || {
         json!({
             "product_id": movement.product_id,
@@ -42,5 +65,5 @@ pub async fn move_stock(conn: &mut Conn, movement: &NewMovement) -> StorageResul
         )
         .await?;
     }
-    Ok(outcome)
+    Ok(())
 }
