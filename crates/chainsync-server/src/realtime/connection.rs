@@ -14,7 +14,7 @@
 //! One task per connection does everything, so sends never race each other; a send that does
 //! not complete within the write timeout ends the connection (the client can resume).
 
-use super::hub::{Delivery, Listener};
+use super::hub::{Delivery, Inbox, Listener};
 use super::protocol::{self, ClientMessage, Resume, close};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -26,7 +26,6 @@ use chainsync_storage::{StorageResult, auth as auth_store, now_ms, stores, users
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 /// Largest history page read at once during a replay.
 const REPLAY_PAGE: u32 = 500;
@@ -146,10 +145,7 @@ impl Connection {
     }
 
     /// The main loop; returns the close frame to send, if any.
-    async fn serve(
-        &mut self,
-        mut rx: mpsc::Receiver<Arc<Delivery>>,
-    ) -> Option<(u16, &'static str)> {
+    async fn serve(&mut self, mut rx: Inbox) -> Option<(u16, &'static str)> {
         // Borrowed from a handle of our own (not cloned): this future lives as long as the
         // connection, so everything it holds is paid for by every idle connection.
         let realtime = self.state.realtime.clone();
