@@ -579,12 +579,13 @@ mod tests {
 
     /// Every open connection holds its `run` future for its whole life, so its size is memory
     /// per idle connection. Database reads (subscribe, re-check, gap fill) are boxed to keep
-    /// them out of it; this guards against one creeping back in (it grew to several KiB when
-    /// they were inline). The bound is loose because debug builds lay futures out larger.
+    /// them out of it; this guards against one creeping back in. In a debug build (where
+    /// `cargo test` measures it) the future was 2,784 bytes with them inline and is 1,864
+    /// bytes with them boxed.
     #[test]
     fn the_connection_future_stays_small() {
         let size = future_size(&super::run);
         println!("connection future: {size} bytes");
-        assert!(size <= 3 * 1024, "the connection future is {size} bytes");
+        assert!(size <= 2 * 1024, "the connection future is {size} bytes");
     }
 }
