@@ -263,3 +263,61 @@ impl Hub {
         self.slow_consumers.load(Ordering::Relaxed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn event(offset: i64) -> ChannelEvent {
+        ChannelEvent {
+            channel: "store:1".into(),
+            epoch: "e1".into(),
+            offset,
+            event_id: format!("id{offset}"),
+            body: "{}".into(),
+            created_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_fifo_bounded_and_cuts_off_a_full_listener() {
+        let hub = Hub::default();
+        let (listener, mut inbox) = hub.listener(2);
+        hub.subscribe(&listener, "store:1");
+        hub.publish(&[event(1), event(2)]);
+        assert_eq!(inbox.recv().await.map(|d| d.offset), Some(1));
+        hub.publish(&[event(3), event(4)]);
+        // 2 and 3 fill the queue; 4 finds it full: the listener is cut off and forgotten.
+        assert!(listener.is_kicked());
+        assert_eq!(hub.slow_consumer_count(), 1);
+        assert!(hub.channels().is_empty());
+        assert_eq!(inbox.recv().await.map(|d| d.offset), Some(2));
+        assert_eq!(inbox.recv().await.map(|d| d.offset), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_is_woken_and_a_dropped_one_closes_the_queue() {
+        let hub = Arc::new(Hub::default());
+        let (listener, mut inbox) = hub.listener(8);
+        hub.subscribe(&listener, "store:1");
+        // Nothing queued: a receive waits (and giving up on it loses nothing) ...
+        let waited = tokio::time::timeout(Duration::from_millis(20), inbox.recv()).await;
+        assert!(waited.is_err());
+        // ... until an event arrives.
+        let publisher = hub.clone();
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            publisher.publish(&[event(1)]);
+        });
+        let got = tokio::time::timeout(Duration::from_secs(5), inbox.recv()).await;
+        assert_eq!(got.ok().flatten().map(|d| d.offset), Some(1));
+        task.await.expect("publisher");
+        // The connection goes: its queue refuses events and the hub forgets it, no cut-off.
+        drop(inbox);
+        hub.publish(&[event(2)]);
+        assert!(hub.channels().is_empty());
+        assert!(!listener.is_kicked());
+        assert_eq!(hub.slow_consumer_count(), 0);
+    }
+}
