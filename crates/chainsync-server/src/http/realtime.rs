@@ -95,8 +95,11 @@ async fn connect(
     Ok(upgrade
         .max_message_size(settings.max_message_bytes)
         .max_frame_size(settings.max_message_bytes)
-        // Small buffers keep an idle connection cheap; they grow for large frames.
-        .read_buffer_size(4 * 1024)
+        // Small buffers keep an idle connection cheap: the read buffer is allocated and
+        // zero-filled up front, so its whole size is resident for every connection. Client
+        // messages are small JSON (a subscribe is ~150 bytes); a larger frame still arrives
+        // whole, as the buffer grows to the frame's length (up to the maximum above).
+        .read_buffer_size(512)
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection::run(socket, serving, identity))
         .into_response())

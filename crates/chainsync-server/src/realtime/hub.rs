@@ -13,11 +13,11 @@
 
 use axum::extract::ws::Utf8Bytes;
 use chainsync_storage::realtime::ChannelEvent;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 /// One event, ready to send.
 #[derive(Debug)]
@@ -40,15 +40,55 @@ impl Delivery {
 }
 
 /// The hub's handle on one connection.
+///
+/// Its send queue is a plain bounded `VecDeque` behind a mutex rather than a
+/// `tokio::sync::mpsc` channel: an mpsc channel allocates its shared state (cache-padded) and
+/// a first block of 32 slots when created, close to 1 KiB for every connection even when idle;
+/// this queue allocates nothing until an event is queued, and gives its memory back once
+/// drained after a burst.
 #[derive(Debug)]
 pub struct Listener {
     pub id: u64,
-    tx: mpsc::Sender<Arc<Delivery>>,
+    queue: Mutex<Queue>,
+    capacity: usize,
+    ready: Notify,
     kicked: AtomicBool,
     kick: Notify,
 }
 
+#[derive(Debug, Default)]
+struct Queue {
+    items: VecDeque<Arc<Delivery>>,
+    /// The connection has gone: nothing is queued any more.
+    closed: bool,
+}
+
+/// Why an event could not be queued.
+enum Refused {
+    Full,
+    Closed,
+}
+
+/// A drained queue keeps at most this many slots; a larger one (after a burst) is freed.
+const IDLE_QUEUE_SLOTS: usize = 16;
+
 impl Listener {
+    fn try_send(&self, delivery: &Arc<Delivery>) -> Result<(), Refused> {
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            if queue.closed {
+                return Err(Refused::Closed);
+            }
+            if queue.items.len() >= self.capacity {
+                return Err(Refused::Full);
+            }
+            queue.items.push_back(delivery.clone());
+        }
+        // One reader: a permit is stored if it is not waiting, so no wake-up is lost.
+        self.ready.notify_one();
+        Ok(())
+    }
+
     /// Was this connection cut off for not reading?
     pub fn is_kicked(&self) -> bool {
         self.kicked.load(Ordering::Acquire)
@@ -71,6 +111,49 @@ impl Listener {
     }
 }
 
+/// The connection's end of its send queue. Dropping it closes the queue.
+#[derive(Debug)]
+pub struct Inbox {
+    listener: Arc<Listener>,
+}
+
+impl Inbox {
+    /// The next queued event, in order. Cancel-safe: an event is only taken when returned.
+    pub async fn recv(&mut self) -> Option<Arc<Delivery>> {
+        loop {
+            {
+                let mut queue = self
+                    .listener
+                    .queue
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if let Some(delivery) = queue.items.pop_front() {
+                    if queue.items.is_empty() && queue.items.capacity() > IDLE_QUEUE_SLOTS {
+                        queue.items = VecDeque::new();
+                    }
+                    return Some(delivery);
+                }
+                if queue.closed {
+                    return None;
+                }
+            }
+            self.listener.ready.notified().await;
+        }
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        let mut queue = self
+            .listener
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        queue.closed = true;
+        queue.items = VecDeque::new();
+    }
+}
+
 #[derive(Debug, Default)]
 struct ChannelState {
     epoch: Option<Arc<str>>,
@@ -88,16 +171,20 @@ pub struct Hub {
 
 impl Hub {
     /// A new connection's listener and the queue it reads.
-    pub fn listener(&self, capacity: usize) -> (Arc<Listener>, mpsc::Receiver<Arc<Delivery>>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
+    pub fn listener(&self, capacity: usize) -> (Arc<Listener>, Inbox) {
         let listener = Arc::new(Listener {
             id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
-            tx,
+            queue: Mutex::new(Queue::default()),
+            capacity: capacity.max(1),
+            ready: Notify::new(),
             kicked: AtomicBool::new(false),
             kick: Notify::new(),
         });
         self.connections.fetch_add(1, Ordering::Relaxed);
-        (listener, rx)
+        let inbox = Inbox {
+            listener: listener.clone(),
+        };
+        (listener, inbox)
     }
 
     /// Forgets a closed connection everywhere.
@@ -153,14 +240,14 @@ impl Hub {
             let delivery = Arc::new(Delivery::from_event(event));
             state
                 .listeners
-                .retain(|listener| match listener.tx.try_send(delivery.clone()) {
+                .retain(|listener| match listener.try_send(&delivery) {
                     Ok(()) => true,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
+                    Err(Refused::Full) => {
                         self.slow_consumers.fetch_add(1, Ordering::Relaxed);
                         listener.kick();
                         false
                     }
-                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                    Err(Refused::Closed) => false,
                 });
         }
         channels.retain(|_, state| !state.listeners.is_empty());
@@ -174,5 +261,63 @@ impl Hub {
     /// Connections cut off for not reading, since start.
     pub fn slow_consumer_count(&self) -> u64 {
         self.slow_consumers.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn event(offset: i64) -> ChannelEvent {
+        ChannelEvent {
+            channel: "store:1".into(),
+            epoch: "e1".into(),
+            offset,
+            event_id: format!("id{offset}"),
+            body: "{}".into(),
+            created_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_fifo_bounded_and_cuts_off_a_full_listener() {
+        let hub = Hub::default();
+        let (listener, mut inbox) = hub.listener(2);
+        hub.subscribe(&listener, "store:1");
+        hub.publish(&[event(1), event(2)]);
+        assert_eq!(inbox.recv().await.map(|d| d.offset), Some(1));
+        hub.publish(&[event(3), event(4)]);
+        // 2 and 3 fill the queue; 4 finds it full: the listener is cut off and forgotten.
+        assert!(listener.is_kicked());
+        assert_eq!(hub.slow_consumer_count(), 1);
+        assert!(hub.channels().is_empty());
+        assert_eq!(inbox.recv().await.map(|d| d.offset), Some(2));
+        assert_eq!(inbox.recv().await.map(|d| d.offset), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_is_woken_and_a_dropped_one_closes_the_queue() {
+        let hub = Arc::new(Hub::default());
+        let (listener, mut inbox) = hub.listener(8);
+        hub.subscribe(&listener, "store:1");
+        // Nothing queued: a receive waits (and giving up on it loses nothing) ...
+        let waited = tokio::time::timeout(Duration::from_millis(20), inbox.recv()).await;
+        assert!(waited.is_err());
+        // ... until an event arrives.
+        let publisher = hub.clone();
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            publisher.publish(&[event(1)]);
+        });
+        let got = tokio::time::timeout(Duration::from_secs(5), inbox.recv()).await;
+        assert_eq!(got.ok().flatten().map(|d| d.offset), Some(1));
+        task.await.expect("publisher");
+        // The connection goes: its queue refuses events and the hub forgets it, no cut-off.
+        drop(inbox);
+        hub.publish(&[event(2)]);
+        assert!(hub.channels().is_empty());
+        assert!(!listener.is_kicked());
+        assert_eq!(hub.slow_consumer_count(), 0);
     }
 }
