@@ -2,9 +2,11 @@
 //!
 //! SQLite settings, and why: WAL so readers never block the writer; `busy_timeout` so a
 //! writer waits for the lock instead of failing; `foreign_keys` because SQLite leaves them
-//! off; `synchronous=FULL` by default so an acknowledged commit survives power loss
-//! (configurable to NORMAL, which in WAL mode can lose the last commits on power loss but never
-//! corrupts). Reads map the file (`mmap_size`, up to 1 GiB: a page read is a memory access, not
+//! off; durable commits by default so an acknowledged commit survives power loss — the writer
+//! connection commits with `synchronous=NORMAL` and waits for a group `fsync` of the WAL shared
+//! with the commits around it (`group_sync`), the other connections keep `synchronous=FULL`
+//! (configurable to NORMAL everywhere, which in WAL mode can lose the last commits on power loss
+//! but never corrupts). Reads map the file (`mmap_size`, up to 1 GiB: a page read is a memory access, not
 //! a `pread` system call, which a profile of checkout showed among its costs), each connection
 //! keeps 16 MiB of pages (`cache_size`), and sorts spill to memory (`temp_store`). Write
 //! transactions start with `BEGIN IMMEDIATE` so two writers never both read
@@ -19,11 +21,12 @@
 //! dropped whenever another connection wrote). Invariant: code holding a write transaction never
 //! opens a second one in the same task (it would wait for itself).
 
+use crate::group_sync::GroupSync;
 use crate::{StorageError, StorageResult};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions};
 use std::str::FromStr;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 /// A pooled connection or a transaction, as the query functions take them.
@@ -33,11 +36,26 @@ pub type Conn = AnyConnection;
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
     _gate: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// SQLite: the group commit this transaction's commit waits for (see `group_sync`).
+    durable: Option<Arc<GroupSync>>,
 }
 
 impl Tx {
+    /// Commits; returns once the commit is durable. On SQLite the write gate is released as
+    /// soon as the commit is written, before the wait for the disk, so the next write runs
+    /// while this one's `fsync` (shared with other commits) completes.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        let Tx {
+            inner,
+            _gate: gate,
+            durable,
+        } = self;
+        inner.commit().await?;
+        drop(gate);
+        if let Some(group) = durable {
+            group.durable().await?;
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
@@ -114,12 +132,42 @@ impl Default for DbOptions {
     }
 }
 
+/// Pool settings shared by the read pool and SQLite's writer; `synchronous` is SQLite's
+/// setting for the pool's connections.
+fn pool_options(backend: Backend, synchronous: &'static str) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(10))
+        // A pooled SQLite connection is a file handle in this process: it cannot go stale,
+        // so the ping sqlx sends on every acquire (a round trip to the connection's worker
+        // thread, three per sale) buys nothing. A PostgreSQL connection can (a restarted
+        // server, a dropped socket), so it keeps the check.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    let pragmas = format!(
+                        "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
+                         PRAGMA foreign_keys=ON; PRAGMA synchronous={synchronous}; \
+                         PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; \
+                         PRAGMA temp_store=MEMORY;"
+                    );
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+}
+
 /// The database: a pool and the backend it talks to.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
     /// SQLite: the one connection write transactions use (see [`Db::connect`]).
     writer_pool: Option<AnyPool>,
+    /// SQLite with durable commits: the writer's group commit.
+    durable: Option<Arc<GroupSync>>,
     backend: Backend,
     /// SQLite's in-process write gate (see the module header).
     writer: std::sync::Arc<tokio::sync::Semaphore>,
@@ -148,31 +196,7 @@ impl Db {
         } else {
             "NORMAL"
         };
-        let pool_options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(10))
-            // A pooled SQLite connection is a file handle in this process: it cannot go stale,
-            // so the ping sqlx sends on every acquire (a round trip to the connection's worker
-            // thread, three per sale) buys nothing. A PostgreSQL connection can (a restarted
-            // server, a dropped socket), so it keeps the check.
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        let pragmas = format!(
-                            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
-                             PRAGMA foreign_keys=ON; PRAGMA synchronous={synchronous}; \
-                             PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; \
-                             PRAGMA temp_store=MEMORY;"
-                        );
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            });
-        let pool = pool_options
-            .clone()
+        let pool = pool_options(backend, synchronous)
             .max_connections(options.max_connections)
             .connect_with(connect_options.clone())
             .await?;
@@ -180,21 +204,37 @@ impl Db {
         // life of the process. A connection's page cache is thrown away whenever another
         // connection has written since its last transaction; with writes spread over the pool,
         // every write started cold and re-read the B-tree pages it touched. The one writer is
-        // the only connection that writes, so its cache stays warm.
-        let writer_pool = match backend {
-            Backend::Sqlite => Some(
-                pool_options
+        // the only connection that writes, so its cache stays warm. When every commit must be
+        // durable, the writer commits with `synchronous=NORMAL` and the commit waits for a
+        // shared `fsync` of the WAL instead (group commit, see `group_sync`).
+        let (writer_pool, durable) = match backend {
+            Backend::Sqlite => {
+                let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                    .map_err(|e| StorageError::Config(e.to_string()))?
+                    .get_filename()
+                    .to_owned();
+                let on_disk = !file.as_os_str().is_empty() && file.as_os_str() != ":memory:";
+                let durable =
+                    (options.sqlite_synchronous_full && on_disk).then(|| GroupSync::new(&file));
+                let writer_synchronous = if durable.is_some() {
+                    "NORMAL"
+                } else {
+                    synchronous
+                };
+                let writer = pool_options(backend, writer_synchronous)
                     .max_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .connect_with(connect_options)
-                    .await?,
-            ),
-            Backend::Postgres => None,
+                    .await?;
+                (Some(writer), durable)
+            }
+            Backend::Postgres => (None, None),
         };
         Ok(Db {
             pool,
             writer_pool,
+            durable,
             backend,
             writer: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })
@@ -241,11 +281,13 @@ impl Db {
                         .begin_with("BEGIN IMMEDIATE")
                         .await?,
                     _gate: Some(gate),
+                    durable: self.durable.clone(),
                 }
             }
             Backend::Postgres => Tx {
                 inner: self.pool.begin().await?,
                 _gate: None,
+                durable: None,
             },
         })
     }

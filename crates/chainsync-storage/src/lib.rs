@@ -22,6 +22,7 @@ mod db;
 mod error;
 pub mod events;
 pub mod forecasting;
+mod group_sync;
 pub mod imports;
 pub mod notifications;
 pub mod orgs;

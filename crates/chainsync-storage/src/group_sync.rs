@@ -1,0 +1,178 @@
+//! Group commit for SQLite's writer connection: acknowledged commits are durable, with one
+//! `fsync` of the write-ahead log shared by every commit that finished while the previous one
+//! ran.
+//!
+//! The writer connection runs with `synchronous=NORMAL`, so `COMMIT` appends the transaction's
+//! frames to the WAL without waiting for the disk and the write gate is free for the next
+//! transaction at once. [`GroupSync::durable`] then waits until an `fsync` of the WAL that
+//! started after this commit has finished; the first waiter to find no `fsync` running starts
+//! one, and it covers every commit made before it started. Linux flushes a file's dirty pages
+//! on `fsync` whichever descriptor wrote them, so syncing the WAL by its path covers the frames
+//! SQLite wrote. A WAL that no longer exists was checkpointed into the database file, which
+//! SQLite syncs itself, so there is nothing left to make durable.
+//!
+//! Invariant: [`GroupSync::durable`] returns `Ok` only after every commit that called it has
+//! been followed by a completed `fsync` of the WAL; the caller acknowledges the write only
+//! then, which is what `synchronous=FULL` guaranteed one `fsync` per commit.
+//!
+//! The difference from `synchronous=FULL`: a commit is visible to other connections' reads
+//! from `COMMIT` on, up to one `fsync` (about a millisecond) before it is durable. A power cut
+//! in that window can lose a write that a report already showed but whose writer was never
+//! answered (a till resends it; sales are idempotent). Nothing derived from it by another write
+//! can outlive it: a later commit's `fsync` covers every frame written before it, so the
+//! real-time relay, which publishes only after its own durable commit, never sends an event
+//! whose source could be lost. A `kill -9` loses nothing: the frames are in the kernel.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::watch;
+
+#[derive(Debug)]
+pub(crate) struct GroupSync {
+    wal: PathBuf,
+    state: Mutex<State>,
+    /// The number of commits known durable; waiters watch it grow.
+    synced: watch::Sender<u64>,
+    /// `fsync`s run so far (fewer than commits when commits share them).
+    syncs: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Commits that asked for durability so far (each takes the next number).
+    committed: u64,
+    /// An `fsync` is running.
+    running: bool,
+}
+
+impl GroupSync {
+    /// Group commit for the SQLite database file `database` (its WAL is `<database>-wal`).
+    pub(crate) fn new(database: &std::path::Path) -> Arc<GroupSync> {
+        let mut wal = database.as_os_str().to_owned();
+        wal.push("-wal");
+        Arc::new(GroupSync {
+            wal: PathBuf::from(wal),
+            state: Mutex::new(State::default()),
+            synced: watch::Sender::new(0),
+            syncs: AtomicU64::new(0),
+        })
+    }
+
+    /// Returns once the commit that just finished on the writer connection is on disk.
+    pub(crate) async fn durable(self: &Arc<Self>) -> std::io::Result<()> {
+        let ticket = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.committed += 1;
+            state.committed
+        };
+        let mut synced = self.synced.subscribe();
+        loop {
+            if *synced.borrow_and_update() >= ticket {
+                return Ok(());
+            }
+            let lead = {
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                if state.running {
+                    None
+                } else {
+                    state.running = true;
+                    // Every commit numbered up to here finished before this sync starts.
+                    Some(state.committed)
+                }
+            };
+            match lead {
+                Some(covered) => {
+                    // Hands the lead back even when this future is dropped mid-sync (a client
+                    // that disconnected): the others must not wait for a sync nobody runs.
+                    let lead = Lead(self);
+                    let wal = self.wal.clone();
+                    let result = tokio::task::spawn_blocking(move || sync_file(&wal))
+                        .await
+                        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                    if result.is_ok() {
+                        self.syncs.fetch_add(1, Ordering::Relaxed);
+                        self.synced.send_modify(|s| *s = (*s).max(covered));
+                    }
+                    // On failure the others wake and one of them retries; this commit fails.
+                    drop(lead);
+                    result?;
+                }
+                None => {
+                    if synced.changed().await.is_err() {
+                        return Err(std::io::Error::other("group sync stopped"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The running sync's lead: released (and the waiters woken) when dropped.
+struct Lead<'a>(&'a GroupSync);
+
+impl Drop for Lead<'_> {
+    fn drop(&mut self) {
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .running = false;
+        self.0.synced.send_modify(|_| {});
+    }
+}
+
+fn sync_file(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(file) => file.sync_data(),
+        // Checkpointed and removed: its content is in the database file, synced by SQLite.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_waiter_returns_after_a_sync_and_syncs_are_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.db");
+        std::fs::write(dir.path().join("x.db-wal"), b"frames").unwrap();
+        let group = GroupSync::new(&db);
+        let waiters: Vec<_> = (0..64)
+            .map(|_| {
+                let group = group.clone();
+                tokio::spawn(async move { group.durable().await })
+            })
+            .collect();
+        for waiter in waiters {
+            waiter.await.unwrap().unwrap();
+        }
+        assert_eq!(*group.synced.borrow(), 64, "every commit is covered");
+        let syncs = group.syncs.load(Ordering::Relaxed);
+        // 64 commits arrive within microseconds of each other; an fsync takes far longer, so
+        // all but the first few wait for a shared one.
+        assert!((1..=32).contains(&syncs), "{syncs} syncs for 64 commits");
+        assert!(!group.state.lock().unwrap().running);
+    }
+
+    #[tokio::test]
+    async fn a_missing_wal_has_nothing_left_to_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let group = GroupSync::new(&dir.path().join("gone.db"));
+        group.durable().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_sync_fails_the_commit_that_ran_it() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the WAL should be: opening it for writing fails.
+        std::fs::create_dir(dir.path().join("x.db-wal")).unwrap();
+        let group = GroupSync::new(&dir.path().join("x.db"));
+        assert!(group.durable().await.is_err());
+        assert_eq!(*group.synced.borrow(), 0);
+    }
+}
