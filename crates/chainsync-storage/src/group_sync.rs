@@ -22,11 +22,15 @@
 //! can outlive it: a later commit's `fsync` covers every frame written before it, so the
 //! real-time relay, which publishes only after its own durable commit, never sends an event
 //! whose source could be lost. A `kill -9` loses nothing: the frames are in the kernel.
+//!
+//! A failed `fsync` fails its commits and every later one until the process restarts (see
+//! `poisoned`): after such a failure a later `fsync` could succeed without the data being on
+//! disk, so success would no longer mean durable.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::sync::watch;
 
 #[derive(Debug)]
@@ -37,6 +41,11 @@ pub(crate) struct GroupSync {
     synced: watch::Sender<u64>,
     /// `fsync`s run so far (fewer than commits when commits share them).
     syncs: AtomicU64,
+    /// An `fsync` failed. After a failed `fsync` Linux may mark the unwritten pages clean, so a
+    /// later `fsync` can succeed without the data being on disk; like PostgreSQL, nothing is
+    /// acknowledged as durable after that until the process restarts (SQLite then recovers
+    /// from the WAL).
+    poisoned: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +66,7 @@ impl GroupSync {
             state: Mutex::new(State::default()),
             synced: watch::Sender::new(0),
             syncs: AtomicU64::new(0),
+            poisoned: AtomicBool::new(false),
         })
     }
 
@@ -69,6 +79,11 @@ impl GroupSync {
         };
         let mut synced = self.synced.subscribe();
         loop {
+            if self.poisoned.load(Ordering::Acquire) {
+                return Err(std::io::Error::other(
+                    "an earlier fsync of the WAL failed: writes cannot be made durable until the server restarts",
+                ));
+            }
             if *synced.borrow_and_update() >= ticket {
                 return Ok(());
             }
@@ -91,11 +106,17 @@ impl GroupSync {
                     let result = tokio::task::spawn_blocking(move || sync_file(&wal))
                         .await
                         .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-                    if result.is_ok() {
-                        self.syncs.fetch_add(1, Ordering::Relaxed);
-                        self.synced.send_modify(|s| *s = (*s).max(covered));
+                    match &result {
+                        Ok(()) => {
+                            self.syncs.fetch_add(1, Ordering::Relaxed);
+                            self.synced.send_modify(|s| *s = (*s).max(covered));
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, wal = %self.wal.display(), "fsync of the SQLite WAL failed: no write will be acknowledged until the server restarts");
+                            self.poisoned.store(true, Ordering::Release);
+                        }
                     }
-                    // On failure the others wake and one of them retries; this commit fails.
+                    // Wakes the others: done, or failed for good.
                     drop(lead);
                     result?;
                 }
@@ -167,12 +188,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_sync_fails_the_commit_that_ran_it() {
+    async fn a_failed_sync_fails_this_commit_and_every_later_one() {
         let dir = tempfile::tempdir().unwrap();
         // A directory where the WAL should be: opening it for writing fails.
         std::fs::create_dir(dir.path().join("x.db-wal")).unwrap();
         let group = GroupSync::new(&dir.path().join("x.db"));
         assert!(group.durable().await.is_err());
         assert_eq!(*group.synced.borrow(), 0);
+        // The WAL is writable again, but pages lost by the failed fsync may now look clean:
+        // nothing is acknowledged as durable any more.
+        std::fs::remove_dir(dir.path().join("x.db-wal")).unwrap();
+        std::fs::write(dir.path().join("x.db-wal"), b"frames").unwrap();
+        assert!(group.durable().await.is_err());
     }
 }
