@@ -165,7 +165,6 @@ pub async fn insert_sale(
              total_excl_tax_minor, tax_minor, total_minor, cogs_minor, occurred_at) VALUES ",
         );
         for (n, line) in lines.iter().enumerate() {
-            sql.push(if n == 0 { "(" } else { ", (" });
             let values = [
                 Arg::Text(s.id.to_string()),
                 Arg::Int(line.line_no),
@@ -181,13 +180,7 @@ pub async fn insert_sale(
                 Arg::Int(line.cogs_minor),
                 Arg::Int(s.occurred_at),
             ];
-            for (k, v) in values.into_iter().enumerate() {
-                if k > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v);
-            }
-            sql.push(")");
+            sql.bind_row(n == 0, values);
         }
         sql.build().execute(&mut *conn).await?;
     }

@@ -57,6 +57,20 @@ impl Sql {
         self
     }
 
+    /// Appends one row of a multi-row `VALUES` list, `($a, $b, ...)`, after a comma unless it
+    /// is the `first`.
+    pub fn bind_row(&mut self, first: bool, values: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.text.push_str(if first { "(" } else { ", (" });
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(value);
+        }
+        self.text.push(')');
+        self
+    }
+
     pub fn build(self) -> Query<'static, Any, AnyArguments> {
         let mut query = sqlx::query(AssertSqlSafe(self.text));
         for arg in self.args {

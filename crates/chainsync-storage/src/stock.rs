@@ -142,12 +142,15 @@ pub async fn record_movements(
         "INSERT INTO stock_levels (store_id, product_id, org_id, on_hand, avg_cost_minor, updated_at) VALUES ",
     );
     for (n, ((store, product), (org, quantity, at))) in items.iter().enumerate() {
-        upsert.push(if n == 0 { "(" } else { ", (" });
-        upsert.bind(Arg::Text(store.clone())).push(", ");
-        upsert.bind(Arg::Text(product.clone())).push(", ");
-        upsert.bind(Arg::Text(org.to_string())).push(", ");
-        upsert.bind(Arg::Int(*quantity)).push(", 0, ");
-        upsert.bind(Arg::Int(*at)).push(")");
+        let values = [
+            Arg::Text(store.clone()),
+            Arg::Text(product.clone()),
+            Arg::Text(org.to_string()),
+            Arg::Int(*quantity),
+            Arg::Int(0),
+            Arg::Int(*at),
+        ];
+        upsert.bind_row(n == 0, values);
     }
     upsert.push(
         " ON CONFLICT (store_id, product_id) DO UPDATE \
@@ -208,14 +211,7 @@ pub async fn record_movements(
             Arg::Int(m.occurred_at),
             Arg::Int(m.recorded_at),
         ];
-        insert.push(if n == 0 { "(" } else { ", (" });
-        for (k, v) in values.into_iter().enumerate() {
-            if k > 0 {
-                insert.push(", ");
-            }
-            insert.bind(v);
-        }
-        insert.push(")");
+        insert.bind_row(n == 0, values);
     }
     insert.build().execute(&mut *conn).await?;
     Ok(outcomes)
