@@ -112,6 +112,21 @@ fn movement(
     }
 }
 
+/// The item's on-hand quantity, from the projection.
+async fn on_hand(conn: &mut chainsync_storage::Conn, store: StoreId, product: ProductId) -> i64 {
+    stock::level(conn, store, product)
+        .await
+        .unwrap()
+        .expect("the item has a stock row")
+        .on_hand
+}
+
+/// Every item of `store`: the projection equals the sum of its movements.
+async fn assert_projection_matches_ledger(conn: &mut chainsync_storage::Conn, store: StoreId) {
+    let mismatches = stock::projection_mismatches(conn, store).await.unwrap();
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+}
+
 /// Reads from the start until `count` events arrived (or 20 s passed): on PostgreSQL other
 /// transactions on the cluster (other tests) can hold the outbox horizon back for a moment.
 async fn read_eventually(db: &Db, count: usize) -> Vec<events::EventRecord> {
@@ -158,17 +173,12 @@ async fn the_projection_always_equals_the_ledger(backend: TestBackend) {
         assert_eq!(outcome.after - outcome.before, qty);
     }
     let mut conn = db.conn().await.unwrap();
-    let level = stock::level(&mut conn, item.store, item.product)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(level.on_hand, -14, "overselling is recorded, not refused");
-    assert!(
-        stock::projection_mismatches(&mut conn, item.store)
-            .await
-            .unwrap()
-            .is_empty()
+    assert_eq!(
+        on_hand(&mut conn, item.store, item.product).await,
+        -14,
+        "overselling is recorded, not refused"
     );
+    assert_projection_matches_ledger(&mut conn, item.store).await;
     let history = stock::movements(&mut conn, item.store, Some(item.product), None, 10)
         .await
         .unwrap();
@@ -200,20 +210,8 @@ async fn concurrent_movements_on_one_item_lose_nothing(backend: TestBackend) {
         task.await.unwrap();
     }
     let mut conn = db.conn().await.unwrap();
-    assert_eq!(
-        stock::level(&mut conn, item.store, item.product)
-            .await
-            .unwrap()
-            .unwrap()
-            .on_hand,
-        -100
-    );
-    assert!(
-        stock::projection_mismatches(&mut conn, item.store)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(on_hand(&mut conn, item.store, item.product).await, -100);
+    assert_projection_matches_ledger(&mut conn, item.store).await;
 }
 
 async fn a_count_corrects_against_the_ledger_as_of_its_time(backend: TestBackend) {
@@ -245,11 +243,7 @@ async fn a_count_corrects_against_the_ledger_as_of_its_time(backend: TestBackend
     let mut conn = db.conn().await.unwrap();
     assert_eq!(ledger_at_count, 10);
     assert_eq!(
-        stock::level(&mut conn, item.store, item.product)
-            .await
-            .unwrap()
-            .unwrap()
-            .on_hand,
+        on_hand(&mut conn, item.store, item.product).await,
         7,
         "8 counted, then 1 sold"
     );
@@ -329,19 +323,10 @@ async fn a_batch_of_movements_answers_as_if_recorded_one_at_a_time(backend: Test
     assert_eq!(ids.len(), 4, "every movement has its own id");
 
     let mut conn = db.conn().await.unwrap();
-    for (product, on_hand) in [(item.product, 3), (other.product, 3)] {
-        let level = stock::level(&mut conn, item.store, product)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(level.on_hand, on_hand);
+    for (product, expected) in [(item.product, 3), (other.product, 3)] {
+        assert_eq!(on_hand(&mut conn, item.store, product).await, expected);
     }
-    assert!(
-        stock::projection_mismatches(&mut conn, item.store)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_projection_matches_ledger(&mut conn, item.store).await;
     let history = stock::movements(&mut conn, item.store, Some(item.product), None, 10)
         .await
         .unwrap();
@@ -390,18 +375,9 @@ async fn concurrent_batches_in_opposite_orders_lose_nothing(backend: TestBackend
     }
     let mut conn = db.conn().await.unwrap();
     for product in [item.product, other.product] {
-        let level = stock::level(&mut conn, item.store, product)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(level.on_hand, -50);
+        assert_eq!(on_hand(&mut conn, item.store, product).await, -50);
     }
-    assert!(
-        stock::projection_mismatches(&mut conn, item.store)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_projection_matches_ledger(&mut conn, item.store).await;
 }
 
 async fn outbox_events_are_read_once_in_order_while_writers_run(backend: TestBackend) {
