@@ -26,6 +26,7 @@ use crate::forecaster::{Forecaster, fit_predict};
 use crate::models::ModelName;
 use crate::models::global::{GlobalForecaster, GlobalModel, TrainedGlobal};
 use crate::models::naive::SeasonalNaive;
+use crate::models::weekday_shape::{Shaped, WeekdayProfile};
 use crate::reconcile::{Group, reconcile};
 use crate::series::{Forecast, Series};
 
@@ -232,13 +233,65 @@ fn train_globals(panel: &[PanelSeries], horizon: usize, windows: usize) -> Globa
     }
 }
 
-fn forecaster(name: ModelName, global: Option<&Arc<TrainedGlobal>>) -> Option<Box<dyn Forecaster>> {
-    match name {
-        ModelName::Global => {
+/// The forecaster of `name`; the flat intermittent models are shaped by `profile`, the
+/// weekday profile of the series' group at the same origin.
+fn forecaster(
+    name: ModelName,
+    global: Option<&Arc<TrainedGlobal>>,
+    profile: Option<WeekdayProfile>,
+) -> Option<Box<dyn Forecaster>> {
+    match (name, profile) {
+        (ModelName::Global, _) => {
             global.map(|g| Box::new(GlobalForecaster::new(Arc::clone(g))) as Box<dyn Forecaster>)
         }
-        other => other.local(),
+        (other, Some(profile)) if other.is_intermittent() => other
+            .local()
+            .map(|m| Box::new(Shaped::new(m, profile)) as Box<dyn Forecaster>),
+        (other, _) => other.local(),
     }
+}
+
+/// Weekday profiles of a group per origin: index 0 for the full history, `k` for the origin
+/// `k·horizon` days before the end (the backtest windows).
+type OriginProfiles = Vec<Option<WeekdayProfile>>;
+
+/// The weekday profiles each series is shaped with: its store's total when it belongs to a
+/// store of several series, else its category's, else the total of every series ending on
+/// the same day; `None` for a series alone in all three.
+fn group_profiles(
+    panel: &[PanelSeries],
+    horizon: usize,
+    origins: usize,
+) -> Vec<Option<Arc<OriginProfiles>>> {
+    static EVERYONE: String = String::new();
+    let mut out: Vec<Option<Arc<OriginProfiles>>> = vec![None; panel.len()];
+    // The first grouping that covers a series wins: store, then category, then the panel.
+    let groupings = [
+        groups_by(panel, |p| p.store.as_ref()),
+        groups_by(panel, |p| p.category.as_ref()),
+        groups_by(panel, |_| Some(&EVERYONE)),
+    ];
+    for groups in &groupings {
+        for (members, end) in groups {
+            if members.iter().all(|&i| out[i].is_some()) {
+                continue;
+            }
+            let total = aggregate(panel, members, *end);
+            let profiles: OriginProfiles = (0..=origins)
+                .map(|k| {
+                    let n = total.len().checked_sub(k * horizon)?;
+                    WeekdayProfile::from_history(&total.truncated(n, 0))
+                })
+                .collect();
+            let profiles = Arc::new(profiles);
+            for &i in members {
+                if out[i].is_none() {
+                    out[i] = Some(Arc::clone(&profiles));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Backtest scores of `models` on one series.
@@ -246,6 +299,7 @@ fn backtest_scores(
     series: &Series,
     models: &[ModelName],
     globals: &Globals,
+    profiles: &[Option<WeekdayProfile>],
     horizon: usize,
     windows: usize,
     kept_paths: usize,
@@ -261,7 +315,8 @@ fn backtest_scores(
         let mut paths = Vec::with_capacity(cuts.len());
         for (i, &cut) in cuts.iter().enumerate() {
             let global = globals.per_window.get(i).and_then(Option::as_ref);
-            let Some(model) = forecaster(name, global) else {
+            let profile = profiles.get(i + 1).copied().flatten();
+            let Some(model) = forecaster(name, global, profile) else {
                 complete = false;
                 break;
             };
@@ -276,7 +331,15 @@ fn backtest_scores(
                 }
             }
         }
-        if complete && let Some(score) = errors.score(&series.y[..earliest]) {
+        // A model that forecast exactly what an earlier candidate did on every window (on a
+        // series that sells every day, TSB is Croston: both smooth the daily size) is the
+        // same model here; counting it twice would give it two votes in the median.
+        let kept = &paths[..paths.len().min(kept_paths)];
+        let duplicate = complete && out.paths.values().any(|p| same_paths(p, kept));
+        if complete
+            && !duplicate
+            && let Some(score) = errors.score(&series.y[..earliest])
+        {
             out.scores.push((name, score));
             // Later stages (reconciliation) read the same windows for every series.
             paths.truncate(kept_paths);
@@ -284,6 +347,17 @@ fn backtest_scores(
         }
     }
     out
+}
+
+/// True when two models' window forecasts agree to rounding on every day.
+fn same_paths(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(u, v)| (u - v).abs() <= 1e-9 * (1.0 + u.abs().max(v.abs())))
+        })
 }
 
 /// Backtest evidence of one series.
@@ -366,12 +440,13 @@ fn final_forecast(
     series: &Series,
     weights: &[Weight],
     global: Option<&Arc<TrainedGlobal>>,
+    profile: Option<WeekdayProfile>,
     cfg: &EngineConfig,
 ) -> Result<(Forecast, Vec<Weight>), ForecastError> {
     let mut members = Vec::new();
     let mut used = Vec::new();
     for w in weights {
-        if let Some(model) = forecaster(w.model, global)
+        if let Some(model) = forecaster(w.model, global, profile)
             && let Ok(f) = fit_predict(model.as_ref(), series, cfg.horizon, cfg.level)
         {
             members.push((w.weight, f));
@@ -431,10 +506,14 @@ pub fn run_panel(
     timings.global_training = t.elapsed();
 
     let t = Instant::now();
+    let profiles = group_profiles(panel, cfg.horizon, cfg.windows.max(WANDERING_WINDOWS));
+    let no_profiles: OriginProfiles = Vec::new();
+    let profiles_of = |i: usize| profiles[i].as_deref().unwrap_or(&no_profiles);
     let backtests: Vec<Backtest> = panel
         .par_iter()
         .zip(&classes)
-        .map(|(p, class)| {
+        .enumerate()
+        .map(|(i, (p, class))| {
             let s = match method {
                 Method::Single(_) => Backtest::default(),
                 Method::Ensemble => {
@@ -448,6 +527,7 @@ pub fn run_panel(
                         &p.series,
                         candidates_for(*class, wandering),
                         &globals,
+                        profiles_of(i),
                         cfg.horizon,
                         windows,
                         cfg.windows,
@@ -487,8 +567,10 @@ pub fn run_panel(
     let finals: Vec<Result<(Forecast, Vec<Weight>), ForecastError>> = panel
         .par_iter()
         .zip(&weights)
-        .map(|(p, w)| {
-            let r = final_forecast(&p.series, w, globals.full.as_ref(), cfg);
+        .enumerate()
+        .map(|(i, (p, w))| {
+            let profile = profiles_of(i).first().copied().flatten();
+            let r = final_forecast(&p.series, w, globals.full.as_ref(), profile, cfg);
             tick();
             r
         })
@@ -543,12 +625,13 @@ fn forecast_total(
         total,
         &TOTAL_CANDIDATES,
         &globals,
+        &[],
         cfg.horizon,
         cfg.windows,
         cfg.windows,
     );
     let weights = inverse_error_weights(&bt.scores, cfg.top_k);
-    let (forecast, used) = final_forecast(total, &weights, None, cfg)?;
+    let (forecast, used) = final_forecast(total, &weights, None, None, cfg)?;
     Ok((forecast, bt.ensemble_paths(&used)))
 }
 
@@ -778,6 +861,57 @@ mod tests {
             candidates_for(DemandClass::Intermittent, true),
             candidates(DemandClass::Intermittent)
         );
+    }
+
+    #[test]
+    fn intermittent_items_take_their_stores_week() {
+        use crate::models::testdata::intermittent_weekly;
+        let item = |i: u64, series: Series| PanelSeries {
+            id: format!("item-{i}"),
+            store: Some("s".into()),
+            category: None,
+            series,
+        };
+        let mut p: Vec<PanelSeries> = (0..3)
+            .map(|i| item(i, weekly_pattern(210, 3.0, i)))
+            .collect();
+        p.extend((3..9).map(|i| item(i, intermittent_weekly(210, 0.2, i))));
+        let cfg = EngineConfig {
+            horizon: 14,
+            reconcile: false,
+            ..EngineConfig::default()
+        };
+        let out = run_panel(&p, &cfg, Method::Single(ModelName::Sba), &|| {}).unwrap();
+        // Day 210 is a Monday (day0 is one): forecast day 5 is a Saturday (index 1.5 vs 0.7).
+        let (mondays, saturdays): (f64, f64) = out.series[3..]
+            .iter()
+            .map(|o| (o.forecast.mean[0], o.forecast.mean[5]))
+            .fold((0.0, 0.0), |(m, s), (a, b)| (m + a, s + b));
+        assert!(saturdays > 1.4 * mondays, "{saturdays} vs {mondays}");
+
+        // Alone, the same item has no group to learn a week from: a flat forecast.
+        let alone = vec![item(3, intermittent_weekly(210, 0.2, 3))];
+        let out = run_panel(&alone, &cfg, Method::Single(ModelName::Sba), &|| {}).unwrap();
+        let f = &out.series[0].forecast.mean;
+        assert!(f.iter().all(|v| (v - f[0]).abs() < 1e-12));
+    }
+
+    #[test]
+    fn a_model_identical_to_another_gets_no_second_vote() {
+        // Sales every day: TSB's sale probability stays 1 and it smooths the size as Croston
+        // does, so their backtest forecasts are the same numbers.
+        let series = weekly_pattern(200, 3.0, 7);
+        let bt = backtest_scores(
+            &series,
+            &[ModelName::Croston, ModelName::Tsb, ModelName::Sba],
+            &Globals::default(),
+            &[],
+            14,
+            2,
+            2,
+        );
+        let models: Vec<ModelName> = bt.scores.iter().map(|(m, _)| *m).collect();
+        assert_eq!(models, vec![ModelName::Croston, ModelName::Sba]);
     }
 
     #[test]

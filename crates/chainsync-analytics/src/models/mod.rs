@@ -7,7 +7,7 @@
 //! | `ets` | MSTL weekly decomposition + AutoETS on the adjusted series (augurs) | [`ets`] |
 //! | `arima` | seasonal ARIMA(p,d,q)(P,D,Q)₇, stepwise AICc search, CSS fit | [`arima`] |
 //! | `prophet` | piecewise-linear trend, Fourier seasonalities, regressors, ridge | [`prophet`] |
-//! | `croston`, `sba`, `tsb` | intermittent demand | [`intermittent`] |
+//! | `croston`, `sba`, `tsb` | intermittent demand; in a panel, shaped by their group's weekday profile | [`intermittent`], [`weekday_shape`] |
 //! | `global` | one ridge model on lag + calendar features across all series | [`global`] |
 //! | `naive`, `drift` | random walk (last value), random walk with drift | [`random_walk`] |
 //! | `theta`, `theta-log` | Theta method (SES + half the trend slope, weekly decomposition), on `y` or `ln(1 + y)` | [`theta`] |
@@ -21,6 +21,7 @@ pub mod naive;
 pub mod prophet;
 pub mod random_walk;
 pub mod theta;
+pub mod weekday_shape;
 
 #[cfg(test)]
 pub(crate) mod testdata;

@@ -70,6 +70,22 @@ pub fn intermittent(n: usize, p: f64, seed: u64) -> Series {
     Series::new(day0(), y)
 }
 
+/// Intermittent demand that follows the weekday profile: a sale with probability
+/// `p·PROFILE[weekday]` each day, size 1..=5.
+pub fn intermittent_weekly(n: usize, p: f64, seed: u64) -> Series {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let y = (0..n)
+        .map(|t| {
+            if rng.random::<f64>() < p * PROFILE[t % 7] {
+                f64::from(rng.random_range(1..=5u8))
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Series::new(day0(), y)
+}
+
 /// Weekly pattern plus a promotion flag (one regressor, covering `n + horizon` days) that
 /// lifts sales by `lift` on promoted days.
 pub fn promoted(n: usize, horizon: usize, lift: f64, seed: u64) -> Series {
