@@ -440,9 +440,12 @@ pub async fn search_products(
 /// Two plans answer the same question:
 /// - **rarest word**: when some word prefixes fewer than `rare_below` terms, the page is taken
 ///   from that word's index range (terms carry the product's name and active flag, so sorting
-///   and cutting the page reads no product), the other words are checked per candidate through
-///   the `(product_id, term)` index, and only the page's products are read. A SKU or barcode
-///   prefix, or any specific word, matches a few rows however large the catalog.
+///   and cutting the page reads no product), and only the page's products are read. Another
+///   word that is also rare (under `rare_below` terms) is intersected with it: its range is
+///   read once into a set of products (a hash join on PostgreSQL). A common word is checked
+///   per candidate through the `(product_id, term)` index instead, as reading its range would
+///   cost more than the probes. A SKU or barcode prefix, or any specific word, matches a few
+///   rows however large the catalog.
 /// - **name order**: otherwise (no words, or every word common), products are walked in name
 ///   order and each is checked against every word; common words match early, so the walk stops
 ///   after little more than a page.
@@ -458,14 +461,16 @@ pub async fn search_products_planned(
     rare_below: i64,
 ) -> StorageResult<Page<ProductRecord>> {
     let mut rarest: Option<(usize, i64)> = None;
+    let mut rare = Vec::with_capacity(query.words.len());
     for (i, word) in query.words.iter().enumerate() {
         let n = count_terms(conn, org, word, rare_below).await?;
+        rare.push(n < rare_below);
         if n < rare_below && rarest.is_none_or(|(_, fewest)| n < fewest) {
             rarest = Some((i, n));
         }
     }
     let items = match rarest {
-        Some((i, _)) => rare_word_search(conn, org, query, i, cursor, limit).await?,
+        Some((i, _)) => rare_word_search(conn, org, query, i, &rare, cursor, limit).await?,
         None => name_order_search(conn, org, query, cursor, limit).await?,
     };
     let mut page = Page::from_overfetch(items, limit, |p| p.id.to_string());
@@ -521,17 +526,43 @@ fn push_product_filters(sql: &mut Sql, query: &ProductQuery) {
     }
 }
 
-/// The rarest-word plan: up to `limit + 1` products, in name order.
+/// The rarest-word plan: up to `limit + 1` products, in name order. `rare[i]` says whether word
+/// `i` is under the threshold (intersected) or not (probed per candidate).
 async fn rare_word_search(
     conn: &mut Conn,
     org: OrgId,
     query: &ProductQuery,
     rarest: usize,
+    rare: &[bool],
     cursor: Option<ProductId>,
     limit: u32,
 ) -> StorageResult<Vec<ProductRecord>> {
     let filtered = query.category_id.is_some() || query.parent_id.is_some();
-    let mut sql = Sql::new("SELECT DISTINCT t.product_id, t.name FROM product_search_terms t");
+    let intersected: Vec<&String> = query
+        .words
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != rarest && rare[i])
+        .map(|(_, w)| w)
+        .collect();
+    let mut sql = Sql::new("");
+    // MATERIALIZED: PostgreSQL estimates a prefix range of the term index at one row, so
+    // without it the planner probes the other word per candidate (15.8 ms for a two-word
+    // query over 100,000 products, against 5.5 ms for the hash join).
+    for (k, word) in intersected.iter().enumerate() {
+        let (from, to) = prefix_range(word);
+        sql.push(if k == 0 { "WITH " } else { ", " })
+            .push(&format!(
+                "w{k} AS MATERIALIZED (SELECT product_id FROM product_search_terms WHERE org_id = "
+            ))
+            .bind(Arg::Text(org.to_string()))
+            .push(" AND term >= ")
+            .bind(from)
+            .push(" AND term < ")
+            .bind(to)
+            .push(") ");
+    }
+    sql.push("SELECT DISTINCT t.product_id, t.name FROM product_search_terms t");
     if filtered {
         sql.push(" JOIN products p ON p.id = t.product_id");
     }
@@ -546,8 +577,13 @@ async fn rare_word_search(
         sql.push(" AND t.active = 1");
     }
     push_product_filters(&mut sql, query);
+    for k in 0..intersected.len() {
+        sql.push(&format!(
+            " AND t.product_id IN (SELECT product_id FROM w{k})"
+        ));
+    }
     for (i, word) in query.words.iter().enumerate() {
-        if i != rarest {
+        if i != rarest && !rare[i] {
             push_word_check(&mut sql, "t.product_id", word);
         }
     }

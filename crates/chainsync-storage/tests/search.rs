@@ -117,9 +117,11 @@ async fn check(
 ) {
     let q = query(text, inactive);
     let expected = brute_force(products, &q);
-    // i64::MAX: every word counts as rare (the rarest-word plan whenever there are words);
-    // 0: no word does (the name-order plan); the default threshold picks per query.
-    for rare_below in [i64::MAX, 0, catalog::RARE_WORD_TERMS] {
+    // i64::MAX: every word counts as rare (the rarest-word plan whenever there are words, the
+    // other words intersected); 0: no word does (the name-order plan); the default threshold
+    // picks per query; 2 and 6 make some words rare and others common (the other words of
+    // the rarest-word plan are then probed, or some intersected and some probed).
+    for rare_below in [i64::MAX, 0, catalog::RARE_WORD_TERMS, 2, 6] {
         let got = all_pages(conn, org, &q, rare_below).await;
         assert_eq!(
             got, expected,
