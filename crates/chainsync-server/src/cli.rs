@@ -158,6 +158,10 @@ pub struct RealtimeArgs {
     /// Frames queued for one WebSocket before it counts as a slow consumer [default: 1024].
     #[arg(long, env = "CHAINSYNC_WS_SEND_QUEUE", value_name = "N")]
     pub ws_send_queue: Option<usize>,
+    /// Domain events are deleted from the outbox this many seconds after they were written,
+    /// once relayed [default: 86400].
+    #[arg(long, env = "CHAINSYNC_OUTBOX_RETENTION_SECS", value_name = "SECS")]
+    pub outbox_retention_secs: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -42,6 +42,7 @@ pub struct FileConfig {
     pub ws_history_secs: Option<u64>,
     pub ws_history_events: Option<i64>,
     pub ws_history_max_events: Option<i64>,
+    pub outbox_retention_secs: Option<u64>,
     pub ws_send_queue: Option<usize>,
     /// Forecasts: `HH:MM` (local time of each store) or `off`.
     pub forecast_schedule: Option<String>,
@@ -142,16 +143,26 @@ pub fn realtime_settings(
     if !(16..=1_000_000).contains(&send_queue) {
         anyhow::bail!("ws_send_queue must be between 16 and 1000000");
     }
+    // Ages are subtracted from "now" in milliseconds: a bound keeps that far from overflow.
+    const TEN_YEARS_SECS: u64 = 10 * 366 * 24 * 3600;
+    let history_secs = args
+        .ws_history_secs
+        .or(file.ws_history_secs)
+        .unwrap_or(defaults.history_age.as_secs());
+    let outbox_secs = args
+        .outbox_retention_secs
+        .or(file.outbox_retention_secs)
+        .unwrap_or(defaults.outbox_age.as_secs());
+    if history_secs > TEN_YEARS_SECS || outbox_secs > TEN_YEARS_SECS {
+        anyhow::bail!("ws_history_secs and outbox_retention_secs must be at most ten years");
+    }
     Ok(RealtimeSettings {
         bus,
-        history_age: std::time::Duration::from_secs(
-            args.ws_history_secs
-                .or(file.ws_history_secs)
-                .unwrap_or(defaults.history_age.as_secs()),
-        ),
+        history_age: std::time::Duration::from_secs(history_secs),
         history_events,
         history_max_events,
         send_queue,
+        outbox_age: std::time::Duration::from_secs(outbox_secs),
         ..defaults
     })
 }

@@ -164,6 +164,17 @@ fn an_unknown_config_key_is_an_error() {
 }
 
 #[test]
+fn an_absurd_retention_is_refused_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, text) = run(chainsync()
+        .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(["--outbox-retention-secs", "99999999999"]));
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("outbox_retention_secs"), "{text}");
+}
+
+#[test]
 fn flags_beat_environment_which_beats_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let (file_dir, env_dir, flag_dir) = (

@@ -14,6 +14,10 @@
 //! earlier but committed later sorts first). A long-running transaction anywhere in the cluster
 //! holds `xmin` back and delays delivery (never loses it). On SQLite there is one writer at a
 //! time, so `id` order is commit order and `tx` is 0.
+//!
+//! Retention: the relay is the only reader. Rows it has passed are deleted once older than
+//! the outbox retention ([`prune_relayed`]); rows it has not reached are never deleted,
+//! however old.
 
 use crate::{Backend, Conn, StorageResult};
 use chainsync_domain::ids::{OrgId, StoreId};
@@ -57,6 +61,49 @@ pub async fn append(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Rows deleted per statement by [`prune_relayed`]: small enough that one statement holds
+/// SQLite's write lock for milliseconds, not the seconds a backlog of millions would take.
+pub const PRUNE_BATCH: i64 = 5_000;
+
+/// Deletes up to [`PRUNE_BATCH`] events that the relay has passed (position at or before
+/// `relayed`) and that were written before `older_than` (ms); returns how many. Rows at or
+/// before the relay's cursor are final: the relay only moves past positions no late commit
+/// can precede. Ids are never reused (SQLite `AUTOINCREMENT`, PostgreSQL sequence), so a
+/// deleted row cannot come back under a position the relay still expects.
+pub async fn prune_relayed(
+    conn: &mut Conn,
+    backend: Backend,
+    relayed: Position,
+    older_than: i64,
+) -> StorageResult<u64> {
+    let done = match backend {
+        Backend::Sqlite => {
+            sqlx::query(
+                "DELETE FROM domain_events WHERE id IN (SELECT id FROM domain_events \
+                 WHERE id <= $1 AND created_at < $2 ORDER BY id LIMIT $3)",
+            )
+            .bind(relayed.id)
+            .bind(older_than)
+            .bind(PRUNE_BATCH)
+            .execute(conn)
+            .await?
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "DELETE FROM domain_events WHERE id IN (SELECT id FROM domain_events \
+                 WHERE (tx_xid, id) <= ($1, $2) AND created_at < $3 ORDER BY tx_xid, id LIMIT $4)",
+            )
+            .bind(relayed.tx)
+            .bind(relayed.id)
+            .bind(older_than)
+            .bind(PRUNE_BATCH)
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected())
 }
 
 /// Up to `limit` events after `after`, in position order, that can no longer be preceded by a

@@ -22,6 +22,7 @@ on_both_backends!(
     concurrent_batches_in_opposite_orders_lose_nothing,
     outbox_events_are_read_once_in_order_while_writers_run,
     an_event_exists_only_if_its_transaction_commits,
+    only_relayed_old_events_are_pruned,
 );
 
 struct Item {
@@ -136,7 +137,7 @@ async fn read_eventually(db: &Db, count: usize) -> Vec<events::EventRecord> {
             &mut db.conn().await.unwrap(),
             db.backend(),
             Position::default(),
-            1000,
+            10_000,
         )
         .await
         .unwrap();
@@ -490,6 +491,99 @@ async fn an_event_exists_only_if_its_transaction_commits(backend: TestBackend) {
     assert_eq!(
         all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
         ["test.kept"]
+    );
+}
+
+async fn append_committed(db: &Db, org: OrgId, kind: &str, created_at: i64, count: usize) {
+    let mut tx = db.begin_write().await.unwrap();
+    for _ in 0..count {
+        events::append(&mut tx, org, None, kind, &serde_json::json!({}), created_at)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn only_relayed_old_events_are_pruned(backend: TestBackend) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let now = chainsync_storage::now_ms();
+    // A backlog larger than one prune statement, then one more old event, then a new one.
+    append_committed(
+        &db,
+        item.org,
+        "test.old",
+        1,
+        events::PRUNE_BATCH as usize + 2,
+    )
+    .await;
+    append_committed(&db, item.org, "test.unrelayed", 1, 1).await;
+    append_committed(&db, item.org, "test.new", now, 1).await;
+    // Setting up the item may have written events of its own; this test reads only its own.
+    let ours = |all: Vec<events::EventRecord>| -> Vec<events::EventRecord> {
+        all.into_iter()
+            .filter(|e| e.kind.starts_with("test."))
+            .collect()
+    };
+    let all = ours(read_eventually(&db, events::PRUNE_BATCH as usize + 4).await);
+    assert_eq!(all.len(), events::PRUNE_BATCH as usize + 4);
+    let relayed = all[all.len() - 3].position; // the last "test.old"
+    let mut conn = db.conn().await.unwrap();
+    let old = now - 1000;
+    // One statement deletes one batch, oldest first; the next the rest of what is relayed.
+    assert_eq!(
+        events::prune_relayed(&mut conn, db.backend(), relayed, old)
+            .await
+            .unwrap(),
+        events::PRUNE_BATCH as u64
+    );
+    assert_eq!(
+        events::prune_relayed(&mut conn, db.backend(), relayed, old)
+            .await
+            .unwrap(),
+        2
+    );
+    // Old but not yet relayed: kept.
+    assert_eq!(
+        events::prune_relayed(&mut conn, db.backend(), relayed, old)
+            .await
+            .unwrap(),
+        0
+    );
+    let left = ours(
+        events::read_after(&mut conn, db.backend(), Position::default(), 10)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        left.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["test.unrelayed", "test.new"]
+    );
+
+    // Relayed past everything: the old one goes, the new one stays for inspection.
+    let end = all[all.len() - 1].position;
+    assert_eq!(
+        events::prune_relayed(&mut conn, db.backend(), end, old)
+            .await
+            .unwrap(),
+        1
+    );
+    let left = ours(
+        events::read_after(&mut conn, db.backend(), Position::default(), 10)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        left.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["test.new"]
+    );
+    // A reader at the relay's position still finds what comes after it.
+    assert!(
+        events::read_after(&mut conn, db.backend(), relayed, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "test.new")
     );
 }
 

@@ -22,6 +22,7 @@ pub mod relay;
 pub mod settings;
 
 use bus::{Bus, Received};
+use chainsync_storage::events;
 use chainsync_storage::realtime as history;
 use chainsync_storage::{Db, now_ms};
 use hub::Hub;
@@ -192,6 +193,24 @@ impl Realtime {
         .await
     }
 
+    /// Deletes relayed domain events older than the outbox retention, a batch per statement
+    /// so a large backlog never holds the write lock for long; returns how many.
+    pub async fn prune_outbox_now(&self, db: &Db) -> chainsync_storage::StorageResult<u64> {
+        let older_than = now_ms() - self.settings.outbox_age.as_millis() as i64;
+        let mut conn = db.conn().await?;
+        let relayed = history::relay_cursor(&mut conn).await?;
+        let mut total = 0;
+        loop {
+            let n = events::prune_relayed(&mut conn, db.backend(), relayed, older_than).await?;
+            total += n;
+            if n < events::PRUNE_BATCH as u64 {
+                return Ok(total);
+            }
+            // Let checkouts waiting for the write lock in between.
+            tokio::task::yield_now().await;
+        }
+    }
+
     async fn prune_forever(self: Arc<Self>, db: Db) {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -200,6 +219,11 @@ impl Realtime {
                 Ok(n) if n > 0 => tracing::debug!(deleted = n, "pruned channel history"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning channel history failed"),
+            }
+            match self.prune_outbox_now(&db).await {
+                Ok(n) if n > 0 => tracing::debug!(deleted = n, "pruned relayed outbox events"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning the outbox failed"),
             }
         }
     }

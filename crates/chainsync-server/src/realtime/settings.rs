@@ -20,6 +20,9 @@ pub struct RealtimeSettings {
     pub history_events: i64,
     /// ... but never more than this many events per channel.
     pub history_max_events: i64,
+    /// Relayed domain events are deleted from the outbox once this old (kept a while for
+    /// inspection; nothing reads them after the relay).
+    pub outbox_age: Duration,
     /// Lifetime of a WebSocket ticket.
     pub ticket_ttl_secs: i64,
     /// The server sends a ping this often; a client silent for `idle_timeout` is dropped.
@@ -50,6 +53,7 @@ impl Default for RealtimeSettings {
             history_age: Duration::from_secs(600),
             history_events: 10_000,
             history_max_events: 100_000,
+            outbox_age: Duration::from_secs(24 * 3600),
             ticket_ttl_secs: 60,
             heartbeat: Duration::from_secs(25),
             idle_timeout: Duration::from_secs(60),
