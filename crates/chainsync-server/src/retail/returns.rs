@@ -24,7 +24,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Session;
 use crate::retail::mutation::{self, Envelope};
 use crate::retail::sales::{Applied, LOYALTY_METHOD, check_receipt_number};
-use crate::retail::stock::move_stock;
+use crate::retail::stock::move_stocks;
 use axum::http::StatusCode;
 use chainsync_domain::ids::{ReturnId, ShiftId, StoreId, TerminalId, UserId};
 use chainsync_domain::loyalty::points_to_reverse;
@@ -528,6 +528,9 @@ pub async fn apply_return(
     let occurred_at = req.occurred_at.timestamp_millis();
     let return_id = ReturnId::new();
     let reference = Some(("return".to_owned(), return_id.to_string()));
+    // All lines' movements go in one batch (two statements, as a sale's): a discarded line's
+    // write-off follows its return, so it sees the stock the return brought back.
+    let mut movements = Vec::with_capacity(2 * lines.len());
     for line in &lines {
         // Back at the cost it left with (per unit, or per 1000 for weighed goods).
         let unit_cost = if line.quantity == 0 {
@@ -548,18 +551,17 @@ pub async fn apply_return(
             occurred_at,
             recorded_at: now,
         };
-        move_stock(tx, &back).await?;
-        if !line.restock {
-            let out = NewMovement {
-                kind: MovementKind::Adjustment,
-                quantity: -line.quantity,
-                reason: Some(AdjustmentReason::Damaged.as_str().to_owned()),
-                unit_cost_minor: None,
-                ..back
-            };
-            move_stock(tx, &out).await?;
-        }
+        let write_off = (!line.restock).then(|| NewMovement {
+            kind: MovementKind::Adjustment,
+            quantity: -line.quantity,
+            reason: Some(AdjustmentReason::Damaged.as_str().to_owned()),
+            unit_cost_minor: None,
+            ..back.clone()
+        });
+        movements.push(back);
+        movements.extend(write_off);
     }
+    move_stocks(tx, &movements).await?;
 
     // Loyalty: take back what the refunded part earned; give back points refunded to.
     let mut points_reversed = 0;
