@@ -1,6 +1,7 @@
 //! Request extractors whose rejections speak the API's error format.
 //!
-//! - [`ApiJson`]: a JSON body. Wrong content type → 415; over the size limit → 413; broken
+//! - [`ApiJson`]: a JSON body. Wrong content type → 415; over the size limit → 413 (at once
+//!   when the declared `Content-Length` is over it, before any of the body is read); broken
 //!   syntax → 400 `malformed_json`; wrong type, missing or unknown field → 422 naming the field
 //!   as a JSON path.
 //! - [`ApiPath`]: path parameters; a malformed id → 400 `invalid_path`.
@@ -9,7 +10,7 @@
 use super::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -22,6 +23,7 @@ impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,
     T: DeserializeOwned,
+    crate::state::AppState: FromRef<S>,
 {
     type Rejection = ApiError;
 
@@ -43,6 +45,20 @@ where
                 "the body must be JSON with Content-Type: application/json",
             ));
         }
+        // Refused from the declared length: reading up to the limit first would make the
+        // client send (and us read) that much for nothing, and the connection we close under
+        // a client still sending reaches it as a reset instead of this 413.
+        let limit = crate::state::AppState::from_ref(state)
+            .settings
+            .max_body_bytes;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;
@@ -50,13 +66,17 @@ where
     }
 }
 
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the request body is too large",
+    )
+}
+
 fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is too large",
-        )
+        too_large()
     } else {
         ApiError::bad_request("unreadable_body", "the request body could not be read")
     }

@@ -110,14 +110,12 @@ async fn oversized_bodies_are_refused_with_413(backend: Backend) {
             huge.into_bytes(),
         )
         .await;
+    // Refused from the declared length, before any of the body is read.
     let login = app
-        .raw(
-            &Caller::anonymous(),
-            Method::POST,
-            "/api/auth/login",
-            "application/json",
-            vec![b' '; 2 * 1024 * 1024],
-        )
+        .declared_body(&Caller::anonymous(), "/api/auth/login", 2 * 1024 * 1024)
+        .await;
+    let store = app
+        .declared_body(&admin, "/api/stores", 64 * 1024 * 1024)
         .await;
 
     assert_eq!(
@@ -125,6 +123,10 @@ async fn oversized_bodies_are_refused_with_413(backend: Backend) {
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
     );
     assert_eq!(login.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        (store.status, store.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
 }
 
 async fn bad_paths_queries_and_routes_get_json_errors(backend: Backend) {

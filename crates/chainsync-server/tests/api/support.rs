@@ -170,6 +170,56 @@ impl TestApp {
         }
     }
 
+    /// Declares a JSON body of `length` bytes and sends none of it: the answer must come from
+    /// the declared length alone. (Sending a body the server refuses races its early answer:
+    /// it closes the connection while the client is still writing, and the client sees a
+    /// broken pipe instead of the 413.)
+    pub async fn declared_body(&self, caller: &Caller, path: &str, length: usize) -> Reply {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {length}\r\nConnection: close\r\n"
+        );
+        if let Some(token) = &caller.access {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).await.expect("write head");
+        let mut raw = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut raw),
+        )
+        .await
+        .expect("the server answered without waiting for the body")
+        .expect("read");
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let code: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .expect("a status line");
+        let mut headers = reqwest::header::HeaderMap::new();
+        for line in head.lines().skip(1) {
+            if let Some((name, value)) = line.split_once(':')
+                && let (Ok(name), Ok(value)) = (
+                    reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()),
+                    reqwest::header::HeaderValue::from_str(value.trim()),
+                )
+            {
+                headers.append(name, value);
+            }
+        }
+        Reply {
+            status: StatusCode::from_u16(code).expect("status"),
+            body: serde_json::from_str(body).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
     /// Sends a raw body with a content type.
     pub async fn raw(
         &self,
