@@ -504,6 +504,22 @@ async fn append_committed(db: &Db, org: OrgId, kind: &str, created_at: i64, coun
     tx.commit().await.unwrap();
 }
 
+/// The kinds of this test's own events ("test.*") after `from`: setting up the item may
+/// have written events of its own.
+async fn test_kinds_after(
+    conn: &mut chainsync_storage::Conn,
+    backend: Backend,
+    from: Position,
+) -> Vec<String> {
+    events::read_after(conn, backend, from, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind.starts_with("test."))
+        .map(|e| e.kind)
+        .collect()
+}
+
 async fn only_relayed_old_events_are_pruned(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let item = item(&db).await;
@@ -519,72 +535,38 @@ async fn only_relayed_old_events_are_pruned(backend: TestBackend) {
     .await;
     append_committed(&db, item.org, "test.unrelayed", 1, 1).await;
     append_committed(&db, item.org, "test.new", now, 1).await;
-    // Setting up the item may have written events of its own; this test reads only its own.
-    let ours = |all: Vec<events::EventRecord>| -> Vec<events::EventRecord> {
-        all.into_iter()
-            .filter(|e| e.kind.starts_with("test."))
-            .collect()
-    };
-    let all = ours(read_eventually(&db, events::PRUNE_BATCH as usize + 4).await);
+    let all: Vec<events::EventRecord> = read_eventually(&db, events::PRUNE_BATCH as usize + 4)
+        .await
+        .into_iter()
+        .filter(|e| e.kind.starts_with("test."))
+        .collect();
     assert_eq!(all.len(), events::PRUNE_BATCH as usize + 4);
     let relayed = all[all.len() - 3].position; // the last "test.old"
+    let end = all[all.len() - 1].position;
     let mut conn = db.conn().await.unwrap();
+    let backend = db.backend();
     let old = now - 1000;
+    let c = &mut conn;
+    let prune = async |c: &mut chainsync_storage::Conn, to: Position| {
+        events::prune_relayed(c, backend, to, old).await.unwrap()
+    };
     // One statement deletes one batch, oldest first; the next the rest of what is relayed.
-    assert_eq!(
-        events::prune_relayed(&mut conn, db.backend(), relayed, old)
-            .await
-            .unwrap(),
-        events::PRUNE_BATCH as u64
-    );
-    assert_eq!(
-        events::prune_relayed(&mut conn, db.backend(), relayed, old)
-            .await
-            .unwrap(),
-        2
-    );
+    assert_eq!(prune(c, relayed).await, events::PRUNE_BATCH as u64);
+    assert_eq!(prune(c, relayed).await, 2);
     // Old but not yet relayed: kept.
+    assert_eq!(prune(c, relayed).await, 0);
     assert_eq!(
-        events::prune_relayed(&mut conn, db.backend(), relayed, old)
-            .await
-            .unwrap(),
-        0
-    );
-    let left = ours(
-        events::read_after(&mut conn, db.backend(), Position::default(), 10)
-            .await
-            .unwrap(),
-    );
-    assert_eq!(
-        left.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        test_kinds_after(c, backend, Position::default()).await,
         ["test.unrelayed", "test.new"]
     );
-
     // Relayed past everything: the old one goes, the new one stays for inspection.
-    let end = all[all.len() - 1].position;
+    assert_eq!(prune(c, end).await, 1);
     assert_eq!(
-        events::prune_relayed(&mut conn, db.backend(), end, old)
-            .await
-            .unwrap(),
-        1
-    );
-    let left = ours(
-        events::read_after(&mut conn, db.backend(), Position::default(), 10)
-            .await
-            .unwrap(),
-    );
-    assert_eq!(
-        left.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        test_kinds_after(c, backend, Position::default()).await,
         ["test.new"]
     );
     // A reader at the relay's position still finds what comes after it.
-    assert!(
-        events::read_after(&mut conn, db.backend(), relayed, 10)
-            .await
-            .unwrap()
-            .iter()
-            .any(|e| e.kind == "test.new")
-    );
+    assert_eq!(test_kinds_after(c, backend, relayed).await, ["test.new"]);
 }
 
 /// PostgreSQL only (SQLite has one writer at a time, so the race cannot happen there):
