@@ -197,11 +197,14 @@ impl Realtime {
     /// so a large backlog never holds the write lock for long; returns how many.
     pub async fn prune_outbox_now(&self, db: &Db) -> chainsync_storage::StorageResult<u64> {
         let older_than = now_ms() - self.settings.outbox_age.as_millis() as i64;
-        let mut conn = db.conn().await?;
-        let relayed = history::relay_cursor(&mut conn).await?;
+        let relayed = history::relay_cursor(&mut *db.conn().await?).await?;
         let mut total = 0;
         loop {
-            let n = events::prune_relayed(&mut conn, db.backend(), relayed, older_than).await?;
+            // Each batch is a write transaction of its own, on the writer connection (SQLite),
+            // so checkouts queue behind one batch at most.
+            let mut tx = db.begin_write().await?;
+            let n = events::prune_relayed(&mut tx, db.backend(), relayed, older_than).await?;
+            tx.commit().await?;
             total += n;
             if n < events::PRUNE_BATCH as u64 {
                 return Ok(total);

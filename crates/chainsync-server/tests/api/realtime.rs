@@ -24,6 +24,7 @@ on_both_backends!(
     bad_frames_get_error_frames_and_the_connection_lives_on,
     live_events_arrive_in_order_and_resume_replays_exactly_the_missed_ones,
     resume_beyond_the_history_window_or_epoch_gets_an_explicit_reset,
+    relayed_outbox_events_are_pruned_and_the_stream_goes_on,
     a_deactivated_users_connection_is_closed,
     notifications_follow_preferences_and_can_be_read,
     a_sale_at_a_till_reaches_the_store_channel_and_an_oversell_notifies_the_manager,
@@ -393,6 +394,40 @@ async fn live_events_arrive_in_order_and_resume_replays_exactly_the_missed_ones(
     // And nothing more (no duplicate of the replay from the live path).
     ws.send(json!({"type": "ping"})).await;
     assert_eq!(ws.next().await["type"], "pong");
+}
+
+async fn relayed_outbox_events_are_pruned_and_the_stream_goes_on(backend: Backend) {
+    let settings = ApiSettings {
+        realtime: RealtimeSettings {
+            outbox_age: Duration::ZERO,
+            ..RealtimeSettings::default()
+        },
+        ..ApiSettings::default()
+    };
+    let app = spawn_with(backend, settings).await;
+    let ber = app.store_id("BER").await;
+    let admin = app.login("admin@demo.local").await;
+    let manager = app.login("manager.ber@demo.local").await;
+    let mut ws = open(&app, &manager).await;
+    let answer = ws.subscribe(&format!("store:{ber}"), None).await;
+    let base = answer["offset"].as_i64().expect("offset");
+    for i in 1..=3 {
+        announce(&app, &admin, Some(&ber), &format!("A{i}"), "low").await;
+    }
+    // Delivered, so relayed: their outbox rows may go.
+    events(&mut ws, 3).await;
+    assert!(
+        app.state
+            .realtime
+            .prune_outbox_now(&app.db)
+            .await
+            .expect("prune")
+            >= 3
+    );
+    // The relay's position survives the rows it pointed at: the next event comes next.
+    announce(&app, &admin, Some(&ber), "A4", "low").await;
+    let got = events(&mut ws, 1).await;
+    assert_eq!(offsets_and_titles(&got), vec![(base + 4, "A4".to_owned())]);
 }
 
 async fn resume_beyond_the_history_window_or_epoch_gets_an_explicit_reset(backend: Backend) {
