@@ -257,12 +257,12 @@ type OriginProfiles = Vec<Option<WeekdayProfile>>;
 
 /// The weekday profiles each series is shaped with: its store's total when it belongs to a
 /// store of several series, else its category's, else the total of every series ending on
-/// the same day; `None` for a series alone in all three.
+/// the same day; none at all (an empty list) for a series alone in all three.
 fn group_profiles(
     panel: &[PanelSeries],
     horizon: usize,
     origins: usize,
-) -> Vec<Option<Arc<OriginProfiles>>> {
+) -> Vec<Arc<OriginProfiles>> {
     static EVERYONE: String = String::new();
     let mut out: Vec<Option<Arc<OriginProfiles>>> = vec![None; panel.len()];
     // The first grouping that covers a series wins: store, then category, then the panel.
@@ -291,7 +291,10 @@ fn group_profiles(
             }
         }
     }
-    out
+    let none = Arc::new(OriginProfiles::new());
+    out.into_iter()
+        .map(|p| p.unwrap_or_else(|| Arc::clone(&none)))
+        .collect()
 }
 
 /// Backtest scores of `models` on one series.
@@ -507,8 +510,7 @@ pub fn run_panel(
 
     let t = Instant::now();
     let profiles = group_profiles(panel, cfg.horizon, cfg.windows.max(WANDERING_WINDOWS));
-    let no_profiles: OriginProfiles = Vec::new();
-    let profiles_of = |i: usize| profiles[i].as_deref().unwrap_or(&no_profiles);
+    let profiles_of = |i: usize| profiles[i].as_slice();
     let backtests: Vec<Backtest> = panel
         .par_iter()
         .zip(&classes)

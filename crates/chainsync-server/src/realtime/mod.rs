@@ -218,16 +218,16 @@ impl Realtime {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
-            match self.prune_now(&db).await {
-                Ok(n) if n > 0 => tracing::debug!(deleted = n, "pruned channel history"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "pruning channel history failed"),
-            }
-            match self.prune_outbox_now(&db).await {
-                Ok(n) if n > 0 => tracing::debug!(deleted = n, "pruned relayed outbox events"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "pruning the outbox failed"),
-            }
+            log_pruning("channel history", self.prune_now(&db).await);
+            log_pruning("relayed outbox events", self.prune_outbox_now(&db).await);
         }
+    }
+}
+
+fn log_pruning(what: &str, result: chainsync_storage::StorageResult<u64>) {
+    match result {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(deleted = n, "pruned {what}"),
+        Err(e) => tracing::warn!(error = %e, "pruning {what} failed"),
     }
 }
