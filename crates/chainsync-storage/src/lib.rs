@@ -41,6 +41,7 @@ pub mod terminals;
 pub mod testing;
 pub mod transfers;
 pub mod users;
+mod writer;
 
 pub use db::{Backend, Conn, Db, DbOptions, Tx};
 pub use error::{StorageError, StorageResult};

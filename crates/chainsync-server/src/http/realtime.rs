@@ -221,7 +221,7 @@ async fn announce(
         "title": title, "message": body.message, "priority": body.priority.as_str(),
         "store_id": body.store_id, "by": session.user.email,
     });
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = state.db.begin_grouped_write().await?;
     events::append(&mut tx, org, body.store_id, "announcement", &payload, now).await?;
     let auditor = Auditor::for_session(&session, ip);
     audit::insert(

@@ -49,7 +49,7 @@ async fn apply_with_retry(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut tx = state.db.begin_write().await?;
+        let mut tx = state.db.begin_grouped_write().await?;
         let store = store_in_org(&mut tx, session, store_id).await?;
         require_view(session, store_id)?;
         match apply_return(&mut tx, session, &store, req).await {

@@ -62,7 +62,7 @@ async fn create_sale(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut tx = state.db.begin_write().await?;
+        let mut tx = state.db.begin_grouped_write().await?;
         match apply_sale(&mut tx, &session, &store, &body, &inputs).await {
             Ok(applied) => {
                 tx.commit().await.map_err(ApiError::internal)?;

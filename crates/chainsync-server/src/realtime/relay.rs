@@ -84,7 +84,7 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
             return Ok((Step::Relayed(0), Vec::new()));
         }
     }
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_grouped_write().await?;
     if !history::try_lock_relay(&mut tx, db.backend()).await? {
         tx.rollback().await?;
         return Ok((Step::Busy, Vec::new()));

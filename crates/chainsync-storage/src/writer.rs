@@ -1,0 +1,346 @@
+//! SQLite's one writer connection, and write transactions that share a commit.
+//!
+//! SQLite has one writer at a time. Inside one process every write transaction runs on one
+//! connection that no read uses (so its page cache survives from one write to the next: a
+//! connection's cache is dropped whenever another connection wrote), behind an async lock,
+//! instead of all taking SQLite's lock at once and sleeping in its busy handler. Other
+//! processes on the same file still wait through `busy_timeout`.
+//!
+//! **Grouped transactions.** A short write that may share its commit (a sale, a return, the
+//! real-time relay's step) runs as a savepoint inside a batch transaction that stays open while
+//! more such writes are queued for the lock: `BEGIN IMMEDIATE` by the first, `SAVEPOINT` /
+//! `RELEASE` around each, one `COMMIT` for all. A commit writes every page the batch changed to
+//! the write-ahead log once, so the pages the writes share (the newest leaves of the sales,
+//! movements, mutations and events indexes) are written once per batch instead of once per
+//! write, and `BEGIN` and `COMMIT` are paid once. Each write is still all or nothing: one that
+//! fails rolls back to its savepoint and leaves the others' writes in the batch.
+//!
+//! Invariants:
+//! - A grouped write's `commit` returns `Ok` only after the batch holding it committed; the
+//!   caller acknowledges only then, as with a transaction of its own. If the batch fails to
+//!   commit, every write in it gets the error (none was acknowledged).
+//! - A batch is committed by the write that leaves no one queued for the lock, or that finds
+//!   it holding [`MAX_MEMBERS`] writes or older than [`MAX_AGE`]; by a plain transaction before
+//!   it begins; or, if the queued task went away without taking the lock, by a waiting member
+//!   itself after [`ORPHAN_WAIT`]. So a batch never waits for work that is not grouped.
+//! - What a transaction dropped without commit or rollback left behind (its savepoint, or its
+//!   whole transaction) is undone before the connection runs anything else.
+//! - Code holding a write transaction never opens a second one in the same task (it would wait
+//!   for itself).
+
+use sqlx::AnyConnection;
+use sqlx::{Connection, Executor};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+/// The most writes one batch holds before it commits.
+pub(crate) const MAX_MEMBERS: u32 = 64;
+/// The oldest a batch gets before a member commits it: bounds what the first write of a busy
+/// batch waits for its answer.
+pub(crate) const MAX_AGE: Duration = Duration::from_millis(4);
+/// How long a member waits for someone else to commit its batch before it takes the lock and
+/// commits the batch itself (the task that was queued may have been cancelled).
+pub(crate) const ORPHAN_WAIT: Duration = Duration::from_millis(20);
+
+const SAVEPOINT: &str = "SAVEPOINT chainsync_grouped";
+const RELEASE: &str = "RELEASE chainsync_grouped";
+const ROLLBACK_TO: &str = "ROLLBACK TO chainsync_grouped; RELEASE chainsync_grouped";
+
+/// The outcome of a batch's `COMMIT`, shared with every write in it.
+type Outcome = Option<Result<(), Arc<str>>>;
+
+/// The writer connection behind its lock. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    state: Arc<Mutex<State>>,
+    /// Tasks waiting for the lock (a grouped write defers its commit while one is).
+    queued: Arc<AtomicUsize>,
+    next_batch: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("queued", &self.queued.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+struct State {
+    conn: Option<AnyConnection>,
+    batch: Option<Batch>,
+    /// What a transaction dropped without commit or rollback left to undo.
+    undo: Option<Undo>,
+}
+
+#[derive(Clone, Copy)]
+enum Undo {
+    Savepoint,
+    Transaction,
+}
+
+struct Batch {
+    id: u64,
+    members: u32,
+    opened: Instant,
+    outcome: watch::Sender<Outcome>,
+}
+
+/// Counts a task as queued for the lock until it gets it or is cancelled.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn closed() -> sqlx::Error {
+    sqlx::Error::PoolClosed
+}
+
+impl State {
+    fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        self.conn.as_mut().ok_or_else(closed)
+    }
+
+    async fn run(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        self.conn()?.execute(sqlx::raw_sql(sql)).await.map(|_| ())
+    }
+
+    /// Undoes what a dropped transaction left behind.
+    async fn settle(&mut self) {
+        match self.undo.take() {
+            None => {}
+            Some(Undo::Savepoint) => {
+                if let Err(e) = self.run(ROLLBACK_TO).await {
+                    // The batch itself is broken (SQLite rolled it back, or the savepoint
+                    // never opened): end it, failing its members, rather than commit it.
+                    self.abort_batch(&e).await;
+                }
+            }
+            Some(Undo::Transaction) => {
+                // "No transaction is active" is fine: nothing left to undo.
+                let _ = self.run("ROLLBACK").await;
+            }
+        }
+    }
+
+    /// Commits the open batch, if any, and tells its members; returns the outcome.
+    async fn commit_batch(&mut self) -> Result<(), sqlx::Error> {
+        let Some(batch) = self.batch.take() else {
+            return Ok(());
+        };
+        match self.run("COMMIT").await {
+            Ok(()) => {
+                batch.outcome.send_replace(Some(Ok(())));
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.run("ROLLBACK").await;
+                batch
+                    .outcome
+                    .send_replace(Some(Err(Arc::from(e.to_string()))));
+                Err(e)
+            }
+        }
+    }
+
+    async fn abort_batch(&mut self, cause: &sqlx::Error) {
+        let _ = self.run("ROLLBACK").await;
+        if let Some(batch) = self.batch.take() {
+            batch
+                .outcome
+                .send_replace(Some(Err(Arc::from(cause.to_string()))));
+        }
+    }
+}
+
+impl Writer {
+    pub(crate) fn new(conn: AnyConnection) -> Writer {
+        Writer {
+            state: Arc::new(Mutex::new(State {
+                conn: Some(conn),
+                batch: None,
+                undo: None,
+            })),
+            queued: Arc::new(AtomicUsize::new(0)),
+            next_batch: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    async fn lock(&self) -> OwnedMutexGuard<State> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let _queued = Queued(&self.queued);
+        let mut guard = self.state.clone().lock_owned().await;
+        drop(_queued);
+        guard.settle().await;
+        guard
+    }
+
+    /// A write transaction of its own (`BEGIN IMMEDIATE`), after committing any open batch.
+    pub(crate) async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let mut guard = self.lock().await;
+        // The batch's members are waiting for their answer; they must not wait for this
+        // transaction, which may be long.
+        let _ = guard.commit_batch().await;
+        guard.undo = Some(Undo::Transaction);
+        guard.run("BEGIN IMMEDIATE").await?;
+        Ok(self.tx(guard, None))
+    }
+
+    /// A write that shares its commit with the writes queued around it (see the module header).
+    pub(crate) async fn begin_grouped(&self) -> Result<WriteTx, sqlx::Error> {
+        let mut guard = self.lock().await;
+        if guard.batch.is_none() {
+            guard.undo = Some(Undo::Transaction);
+            guard.run("BEGIN IMMEDIATE").await?;
+            guard.batch = Some(Batch {
+                id: self.next_batch.fetch_add(1, Ordering::Relaxed),
+                members: 0,
+                opened: Instant::now(),
+                outcome: watch::Sender::new(None),
+            });
+            guard.undo = None;
+        }
+        guard.undo = Some(Undo::Savepoint);
+        guard.run(SAVEPOINT).await?;
+        let batch = guard.batch.as_mut().expect("a batch is open");
+        batch.members += 1;
+        let id = batch.id;
+        Ok(self.tx(guard, Some(id)))
+    }
+
+    fn tx(&self, mut guard: OwnedMutexGuard<State>, batch: Option<u64>) -> WriteTx {
+        // From here the transaction's own commit, rollback or drop decides what is undone.
+        guard.undo = None;
+        WriteTx {
+            guard: Some(guard),
+            batch,
+            writer: self.clone(),
+        }
+    }
+
+    /// Commits any open batch and closes the connection.
+    pub(crate) async fn close(&self) {
+        let mut guard = self.state.lock().await;
+        guard.settle().await;
+        let _ = guard.commit_batch().await;
+        if let Some(conn) = guard.conn.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// A write transaction on the writer connection; holds the lock until it commits, rolls back
+/// or is dropped (dropping it rolls it back).
+pub(crate) struct WriteTx {
+    guard: Option<OwnedMutexGuard<State>>,
+    /// The batch this write belongs to, when grouped.
+    batch: Option<u64>,
+    writer: Writer,
+}
+
+impl WriteTx {
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        self.guard
+            .as_mut()
+            .and_then(|g| g.conn.as_mut())
+            .expect("a live write transaction has the connection")
+    }
+
+    pub(crate) fn conn_ref(&self) -> &AnyConnection {
+        self.guard
+            .as_ref()
+            .and_then(|g| g.conn.as_ref())
+            .expect("a live write transaction has the connection")
+    }
+
+    /// Commits: returns once this write is committed (with its batch, when grouped).
+    pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let mut guard = self.guard.take().ok_or_else(closed)?;
+        let Some(id) = self.batch else {
+            return match guard.run("COMMIT").await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    guard.undo = Some(Undo::Transaction);
+                    Err(e)
+                }
+            };
+        };
+        if let Err(e) = guard.run(RELEASE).await {
+            guard.undo = Some(Undo::Savepoint);
+            return Err(e);
+        }
+        let batch = guard.batch.as_ref().ok_or_else(closed)?;
+        let commit_now = self.writer.queued.load(Ordering::SeqCst) == 0
+            || batch.members >= MAX_MEMBERS
+            || batch.opened.elapsed() >= MAX_AGE;
+        if commit_now {
+            return guard.commit_batch().await;
+        }
+        let mut outcome = batch.outcome.subscribe();
+        drop(guard);
+        if tokio::time::timeout(ORPHAN_WAIT, outcome.wait_for(Option::is_some))
+            .await
+            .is_err()
+        {
+            // No one committed the batch in time: the queued task may have gone away.
+            let mut guard = self.writer.lock().await;
+            if guard.batch.as_ref().map(|b| b.id) == Some(id) {
+                return guard.commit_batch().await;
+            }
+        }
+        let result = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| closed())?
+            .clone();
+        result.expect("waited for an outcome").map_err(|message| {
+            sqlx::Error::Protocol(format!("the grouped commit failed: {message}"))
+        })
+    }
+
+    /// Rolls this write back (only its savepoint, when grouped).
+    pub(crate) async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let mut guard = self.guard.take().ok_or_else(closed)?;
+        let (undo, sql) = match self.batch {
+            Some(_) => (Undo::Savepoint, ROLLBACK_TO),
+            None => (Undo::Transaction, "ROLLBACK"),
+        };
+        if let Err(e) = guard.run(sql).await {
+            guard.undo = Some(undo);
+            return Err(e);
+        }
+        // Members of the batch may be waiting for a commit that no queued write will make.
+        if self.batch.is_some() && self.writer.queued.load(Ordering::SeqCst) == 0 {
+            let _ = guard.commit_batch().await;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        guard.undo = Some(if self.batch.is_some() {
+            Undo::Savepoint
+        } else {
+            Undo::Transaction
+        });
+        drop(guard);
+        // Undo it now rather than when the next write comes, which may be a while: an open
+        // transaction holds SQLite's write lock against other processes.
+        // Any lock holder may commit the batch: every write in it has released its savepoint.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let writer = self.writer.clone();
+            runtime.spawn(async move {
+                let _ = writer.lock().await.commit_batch().await;
+            });
+        }
+    }
+}

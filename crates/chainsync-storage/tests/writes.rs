@@ -1,0 +1,186 @@
+//! Write transactions, on both backends: grouped writes (SQLite shares one commit among the
+//! writes queued together; PostgreSQL gives each its own) are each all or nothing, are
+//! committed when their `commit` returns, and never wait on a write that went away.
+
+use chainsync_domain::ids::OrgId;
+use chainsync_storage::orgs::{self, OrgRecord};
+use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::{Db, events, on_both_backends};
+use sqlx::Row;
+use std::time::Duration;
+
+on_both_backends!(
+    concurrent_grouped_writes_are_committed_when_acknowledged,
+    a_failed_or_abandoned_grouped_write_leaves_the_others_intact,
+    plain_and_grouped_writes_interleave,
+    a_batch_is_committed_when_the_next_write_is_abandoned,
+);
+
+fn org() -> OrgRecord {
+    OrgRecord {
+        id: OrgId::new(),
+        name: "A".into(),
+        currency: "EUR".into(),
+        locale: "en".into(),
+        is_demo: false,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+async fn new_org(db: &Db) -> OrgRecord {
+    let org = org();
+    orgs::insert(&mut *db.conn().await.unwrap(), &org)
+        .await
+        .unwrap();
+    org
+}
+
+/// Appends one event of kind `kind` in `tx`.
+async fn mark(tx: &mut chainsync_storage::Conn, org: OrgId, kind: &str) {
+    events::append(tx, org, None, kind, &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+}
+
+/// The committed events of `org`, as a reader on another connection sees them.
+async fn committed(db: &Db, org: OrgId) -> Vec<String> {
+    let rows = sqlx::query("SELECT kind FROM domain_events WHERE org_id = $1 ORDER BY kind")
+        .bind(org.to_string())
+        .fetch_all(&mut *db.conn().await.unwrap())
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get::<String, _>("kind")).collect()
+}
+
+/// Bounds a test step: a write that waits forever fails the test instead of hanging it.
+async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish"))
+}
+
+async fn concurrent_grouped_writes_are_committed_when_acknowledged(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let kind = format!("w{i:02}");
+                let mut tx = db.begin_grouped_write().await.unwrap();
+                mark(&mut tx, org.id, &kind).await;
+                tokio::task::yield_now().await;
+                mark(&mut tx, org.id, &format!("{kind}b")).await;
+                tx.commit().await.unwrap();
+                // Acknowledged means committed: another connection sees both rows now.
+                let seen = committed(&db, org.id).await;
+                assert!(seen.contains(&kind) && seen.contains(&format!("{kind}b")));
+            })
+        })
+        .collect();
+    for task in tasks {
+        within("a grouped write", task).await.unwrap();
+    }
+    assert_eq!(committed(&db, org.id).await.len(), 80);
+}
+
+async fn a_failed_or_abandoned_grouped_write_leaves_the_others_intact(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let (db, org) = (db.clone(), org.clone());
+            tokio::spawn(async move {
+                let kind = format!("w{i:02}");
+                let mut tx = db.begin_grouped_write().await.unwrap();
+                mark(&mut tx, org.id, &kind).await;
+                match i % 3 {
+                    // A statement fails (the organisation exists): the write is rolled back.
+                    0 => {
+                        assert!(orgs::insert(&mut tx, &org).await.is_err());
+                        tx.rollback().await.unwrap();
+                        false
+                    }
+                    // Abandoned without commit or rollback (an early return, a cancelled
+                    // request): dropping it undoes it.
+                    1 => {
+                        drop(tx);
+                        false
+                    }
+                    _ => {
+                        tx.commit().await.unwrap();
+                        true
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        if within("a grouped write", task).await.unwrap() {
+            expected.push(format!("w{i:02}"));
+        }
+    }
+    // A later write runs after every undo and sees a clean connection.
+    let mut tx = within("a later write", db.begin_write()).await.unwrap();
+    mark(&mut tx, org.id, "z").await;
+    tx.commit().await.unwrap();
+    expected.push("z".into());
+    assert_eq!(committed(&db, org.id).await, expected);
+}
+
+async fn plain_and_grouped_writes_interleave(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let kind = format!("w{i:02}");
+                let mut tx = if i % 4 == 0 {
+                    db.begin_write().await.unwrap()
+                } else {
+                    db.begin_grouped_write().await.unwrap()
+                };
+                mark(&mut tx, org.id, &kind).await;
+                tx.commit().await.unwrap();
+                assert!(committed(&db, org.id).await.contains(&kind));
+            })
+        })
+        .collect();
+    for task in tasks {
+        within("a write", task).await.unwrap();
+    }
+    assert_eq!(committed(&db, org.id).await.len(), 30);
+}
+
+async fn a_batch_is_committed_when_the_next_write_is_abandoned(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let mut first = db.begin_grouped_write().await.unwrap();
+    mark(&mut first, org.id, "first").await;
+    // A second write queues for the writer; once it has it, it writes and is abandoned.
+    let second = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut tx = db.begin_grouped_write().await.unwrap();
+            mark(&mut tx, org.id, "second").await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            drop(tx);
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // On SQLite the first write leaves its commit to the queued one, which never commits: the
+    // batch must still be committed, without the abandoned write.
+    within("the first write's commit", first.commit())
+        .await
+        .unwrap();
+    assert_eq!(committed(&db, org.id).await, ["first"]);
+    within("the abandoned write", second).await.unwrap();
+    assert_eq!(committed(&db, org.id).await, ["first"]);
+}
