@@ -9,10 +9,12 @@
 //! with request counts and latency histograms by method, route template and status, and the
 //! forecast trainer's progress ([`ForecastMetrics`]).
 
+use chainsync_storage::WriteStats;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Log output format.
@@ -50,6 +52,12 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pub forecast: ForecastMetrics,
+    /// SQLite's writer: commits by `kind` (`plain`, `grouped`), copied from the storage's
+    /// counters when the metrics are read.
+    sqlite_commits: IntCounterVec,
+    sqlite_grouped_writes: IntCounter,
+    /// Serialises those copies, so two concurrent scrapes never add the same delta twice.
+    sqlite_copy: Arc<Mutex<()>>,
 }
 
 /// The forecast trainer and server (docs/forecasts.md, "Running it in production").
@@ -157,9 +165,24 @@ impl Metrics {
             &["method", "route", "status"],
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let sqlite_commits = IntCounterVec::new(
+            Opts::new(
+                "sqlite_commits_total",
+                "Commits of SQLite's writer connection, by kind: plain (a transaction of its own) or grouped (a batch of short writes)",
+            ),
+            &["kind"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let sqlite_grouped_writes = IntCounter::new(
+            "sqlite_grouped_writes_total",
+            "Short writes (sales, returns, relay steps) committed in SQLite batches (per grouped commit: the average batch); 0 on PostgreSQL",
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
+            Box::new(sqlite_commits.clone()),
+            Box::new(sqlite_grouped_writes.clone()),
         ] {
             registry
                 .register(collector)
@@ -171,6 +194,9 @@ impl Metrics {
             requests,
             latency,
             forecast,
+            sqlite_commits,
+            sqlite_grouped_writes,
+            sqlite_copy: Arc::default(),
         }
     }
 
@@ -181,6 +207,23 @@ impl Metrics {
         self.latency
             .with_label_values(&labels)
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Brings the SQLite writer's counters up to `stats` (they only grow).
+    pub fn record_sqlite_writes(&self, stats: WriteStats) {
+        let _one_at_a_time = self.sqlite_copy.lock().unwrap_or_else(|e| e.into_inner());
+        let catch_up = |counter: &IntCounter, total: u64| {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        };
+        catch_up(
+            &self.sqlite_commits.with_label_values(&["plain"]),
+            stats.plain_commits,
+        );
+        catch_up(
+            &self.sqlite_commits.with_label_values(&["grouped"]),
+            stats.grouped_commits,
+        );
+        catch_up(&self.sqlite_grouped_writes, stats.grouped_writes);
     }
 
     /// The Prometheus text exposition.
@@ -234,5 +277,28 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("http_request_duration_seconds_bucket"));
+    }
+
+    #[test]
+    fn sqlite_write_counters_follow_the_storage_totals() {
+        let metrics = Metrics::new();
+        let stats = |plain, grouped, writes| WriteStats {
+            plain_commits: plain,
+            grouped_commits: grouped,
+            grouped_writes: writes,
+        };
+        metrics.record_sqlite_writes(stats(2, 3, 10));
+        metrics.record_sqlite_writes(stats(2, 3, 10));
+        metrics.record_sqlite_writes(stats(5, 4, 17));
+        let text = metrics.render();
+        assert!(
+            text.contains(r#"sqlite_commits_total{kind="plain"} 5"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"sqlite_commits_total{kind="grouped"} 4"#),
+            "{text}"
+        );
+        assert!(text.contains("sqlite_grouped_writes_total 17"), "{text}");
     }
 }

@@ -16,7 +16,7 @@
 //! turn (see `writer`, which also lets short writes share a commit).
 
 use crate::group_sync::GroupSync;
-use crate::writer::{WriteTx, Writer};
+use crate::writer::{WriteStats, WriteTx, Writer};
 use crate::{StorageError, StorageResult};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions};
@@ -303,6 +303,11 @@ impl Db {
                 durable: None,
             },
         })
+    }
+
+    /// SQLite: what the writer connection has committed so far; `None` on PostgreSQL.
+    pub fn write_stats(&self) -> Option<WriteStats> {
+        self.writer.as_ref().map(Writer::stats)
     }
 
     /// True when the database answers a trivial query.

@@ -45,6 +45,7 @@ mod writer;
 
 pub use db::{Backend, Conn, Db, DbOptions, Tx};
 pub use error::{StorageError, StorageResult};
+pub use writer::WriteStats;
 
 /// Milliseconds since the Unix epoch, the storage's time representation.
 pub fn now_ms() -> i64 {

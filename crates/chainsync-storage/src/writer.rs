@@ -51,10 +51,30 @@ const ROLLBACK_TO: &str = "ROLLBACK TO chainsync_grouped; RELEASE chainsync_grou
 /// The outcome of a batch's `COMMIT`, shared with every write in it.
 type Outcome = Option<Result<(), Arc<str>>>;
 
+/// What the writer has committed since the process started (for `/metrics`): an average
+/// batch is `grouped_writes / grouped_commits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Commits of a transaction of its own.
+    pub plain_commits: u64,
+    /// Commits of a batch of grouped writes.
+    pub grouped_commits: u64,
+    /// Grouped writes committed (in those batches).
+    pub grouped_writes: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    plain_commits: AtomicU64,
+    grouped_commits: AtomicU64,
+    grouped_writes: AtomicU64,
+}
+
 /// The writer connection behind its lock. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Writer {
     state: Arc<Mutex<State>>,
+    counters: Arc<Counters>,
     /// Tasks waiting for the lock (a grouped write defers its commit while one is).
     queued: Arc<AtomicUsize>,
     next_batch: Arc<AtomicU64>,
@@ -70,6 +90,7 @@ impl std::fmt::Debug for Writer {
 
 struct State {
     conn: Option<AnyConnection>,
+    counters: Arc<Counters>,
     batch: Option<Batch>,
     /// What a transaction dropped without commit or rollback left to undo.
     undo: Option<Undo>,
@@ -84,6 +105,8 @@ enum Undo {
 struct Batch {
     id: u64,
     members: u32,
+    /// Members that released their savepoint (their writes are in the batch).
+    released: u64,
     opened: Instant,
     outcome: watch::Sender<Outcome>,
 }
@@ -135,6 +158,12 @@ impl State {
         };
         match self.run("COMMIT").await {
             Ok(()) => {
+                self.counters
+                    .grouped_commits
+                    .fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .grouped_writes
+                    .fetch_add(batch.released, Ordering::Relaxed);
                 batch.outcome.send_replace(Some(Ok(())));
                 Ok(())
             }
@@ -160,12 +189,15 @@ impl State {
 
 impl Writer {
     pub(crate) fn new(conn: AnyConnection) -> Writer {
+        let counters = Arc::new(Counters::default());
         Writer {
             state: Arc::new(Mutex::new(State {
                 conn: Some(conn),
+                counters: counters.clone(),
                 batch: None,
                 undo: None,
             })),
+            counters,
             queued: Arc::new(AtomicUsize::new(0)),
             next_batch: Arc::new(AtomicU64::new(0)),
         }
@@ -200,6 +232,7 @@ impl Writer {
             guard.batch = Some(Batch {
                 id: self.next_batch.fetch_add(1, Ordering::Relaxed),
                 members: 0,
+                released: 0,
                 opened: Instant::now(),
                 outcome: watch::Sender::new(None),
             });
@@ -220,6 +253,14 @@ impl Writer {
             guard: Some(guard),
             batch,
             writer: self.clone(),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> WriteStats {
+        WriteStats {
+            plain_commits: self.counters.plain_commits.load(Ordering::Relaxed),
+            grouped_commits: self.counters.grouped_commits.load(Ordering::Relaxed),
+            grouped_writes: self.counters.grouped_writes.load(Ordering::Relaxed),
         }
     }
 
@@ -263,7 +304,10 @@ impl WriteTx {
         let mut guard = self.guard.take().ok_or_else(closed)?;
         let Some(id) = self.batch else {
             return match guard.run("COMMIT").await {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    guard.counters.plain_commits.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                }
                 Err(e) => {
                     guard.undo = Some(Undo::Transaction);
                     Err(e)
@@ -274,7 +318,8 @@ impl WriteTx {
             guard.undo = Some(Undo::Savepoint);
             return Err(e);
         }
-        let batch = guard.batch.as_ref().ok_or_else(closed)?;
+        let batch = guard.batch.as_mut().ok_or_else(closed)?;
+        batch.released += 1;
         let commit_now = self.writer.queued.load(Ordering::SeqCst) == 0
             || batch.members >= MAX_MEMBERS
             || batch.opened.elapsed() >= MAX_AGE;

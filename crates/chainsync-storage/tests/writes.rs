@@ -84,6 +84,15 @@ async fn concurrent_grouped_writes_are_committed_when_acknowledged(backend: Test
         within("a grouped write", task).await.unwrap();
     }
     assert_eq!(committed(&db, org.id).await.len(), 80);
+    // The counters `/metrics` shows: every write counted once, in one batch or more.
+    match backend {
+        TestBackend::Sqlite => {
+            let stats = db.write_stats().unwrap();
+            assert_eq!(stats.grouped_writes, 40, "{stats:?}");
+            assert!((1..=40).contains(&stats.grouped_commits), "{stats:?}");
+        }
+        TestBackend::Postgres => assert!(db.write_stats().is_none()),
+    }
 }
 
 async fn a_failed_or_abandoned_grouped_write_leaves_the_others_intact(backend: TestBackend) {
@@ -130,6 +139,11 @@ async fn a_failed_or_abandoned_grouped_write_leaves_the_others_intact(backend: T
     tx.commit().await.unwrap();
     expected.push("z".into());
     assert_eq!(committed(&db, org.id).await, expected);
+    if let Some(stats) = db.write_stats() {
+        // Rolled back and abandoned writes are not counted.
+        assert_eq!(stats.grouped_writes, 10, "{stats:?}");
+        assert_eq!(stats.plain_commits, 1, "{stats:?}");
+    }
 }
 
 async fn plain_and_grouped_writes_interleave(backend: TestBackend) {

@@ -36,6 +36,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus metrics (text exposition format 0.0.4).
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Some(stats) = state.db.write_stats() {
+        state.metrics.record_sqlite_writes(stats);
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -97,4 +97,13 @@ async fn docs_and_metrics_are_served(backend: Backend) {
         "{metrics}"
     );
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
+    // SQLite shows its writer connection's counters; PostgreSQL has no such connection.
+    if backend == Backend::Sqlite {
+        assert!(
+            metrics.contains(r#"sqlite_commits_total{kind="plain"}"#),
+            "{metrics}"
+        );
+    } else {
+        assert!(!metrics.contains("sqlite_commits_total{"), "{metrics}");
+    }
 }
