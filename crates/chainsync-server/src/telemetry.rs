@@ -56,6 +56,7 @@ pub struct Metrics {
     /// counters when the metrics are read.
     sqlite_commits: IntCounterVec,
     sqlite_grouped_writes: IntCounter,
+    sqlite_checkpoints: IntCounter,
     /// Serialises those copies, so two concurrent scrapes never add the same delta twice.
     sqlite_copy: Arc<Mutex<()>>,
 }
@@ -178,8 +179,14 @@ impl Metrics {
             "Short writes (sales, returns, relay steps) committed in SQLite batches (per grouped commit: the average batch); 0 on PostgreSQL",
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let sqlite_checkpoints = IntCounter::new(
+            "sqlite_checkpoints_total",
+            "Background checkpoint passes that copied SQLite's write-ahead log into the database file; 0 on PostgreSQL",
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(sqlite_checkpoints.clone()),
             Box::new(latency.clone()),
             Box::new(sqlite_commits.clone()),
             Box::new(sqlite_grouped_writes.clone()),
@@ -196,6 +203,7 @@ impl Metrics {
             forecast,
             sqlite_commits,
             sqlite_grouped_writes,
+            sqlite_checkpoints,
             sqlite_copy: Arc::default(),
         }
     }
@@ -224,6 +232,7 @@ impl Metrics {
             stats.grouped_commits,
         );
         catch_up(&self.sqlite_grouped_writes, stats.grouped_writes);
+        catch_up(&self.sqlite_checkpoints, stats.checkpoints);
     }
 
     /// The Prometheus text exposition.
@@ -286,10 +295,12 @@ mod tests {
             plain_commits: plain,
             grouped_commits: grouped,
             grouped_writes: writes,
+            checkpoints: plain + 1,
         };
         metrics.record_sqlite_writes(stats(2, 3, 10));
         metrics.record_sqlite_writes(stats(2, 3, 10));
         metrics.record_sqlite_writes(stats(5, 4, 17));
+        assert!(metrics.render().contains("sqlite_checkpoints_total 6"));
         let text = metrics.render();
         assert!(
             text.contains(r#"sqlite_commits_total{kind="plain"} 5"#),

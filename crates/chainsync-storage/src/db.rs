@@ -15,6 +15,7 @@
 //! SQLite has one writer at a time: write transactions run on one connection of their own, in
 //! turn (see `writer`, which also lets short writes share a commit).
 
+use crate::checkpoint;
 use crate::group_sync::GroupSync;
 use crate::writer::{WriteStats, WriteTx, Writer};
 use crate::{StorageError, StorageResult};
@@ -161,17 +162,16 @@ fn pool_options(backend: Backend, synchronous: &'static str) -> AnyPoolOptions {
         })
 }
 
-/// Every SQLite connection's settings (see the module header). `wal_autocheckpoint` is 10,000
-/// pages (about 40 MiB of log) instead of SQLite's 1,000: a checkpoint copies each page once
-/// however often it changed since the last one, and at 1,000 pages checkout checkpointed about
-/// every 20 sales, copying the same index pages again each time (measured: 10,000 pages wrote
-/// 15 % fewer bytes per sale and sold about 15 % more per second; docs/performance.md).
+/// Every SQLite connection's settings (see the module header). The write-ahead log is
+/// checkpointed by a background task (`checkpoint`), not inside the commit that crosses
+/// SQLite's threshold; SQLite's own automatic checkpoint stays as a backstop far above it.
 fn sqlite_pragmas(synchronous: &str) -> String {
     format!(
         "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
          PRAGMA foreign_keys=ON; PRAGMA synchronous={synchronous}; \
          PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; \
-         PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=10000;"
+         PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint={};",
+        checkpoint::BACKSTOP_PAGES
     )
 }
 
@@ -238,7 +238,15 @@ impl Db {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite_pragmas(writer_synchronous)))
                     .execute(&mut conn)
                     .await?;
-                (Some(Writer::new(conn)), durable)
+                let writer = Writer::new(conn);
+                if on_disk {
+                    let mut conn = connect_options.connect().await?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite_pragmas(synchronous)))
+                        .execute(&mut conn)
+                        .await?;
+                    checkpoint::spawn(conn, writer.downgrade());
+                }
+                (Some(writer), durable)
             }
             Backend::Postgres => (None, None),
         };

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod catalog;
+mod checkpoint;
 pub mod customers;
 mod db;
 mod error;

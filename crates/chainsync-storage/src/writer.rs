@@ -61,13 +61,18 @@ pub struct WriteStats {
     pub grouped_commits: u64,
     /// Grouped writes committed (in those batches).
     pub grouped_writes: u64,
+    /// Background checkpoint passes that copied pages into the database file.
+    pub checkpoints: u64,
 }
 
 #[derive(Default)]
-struct Counters {
+pub(crate) struct Counters {
     plain_commits: AtomicU64,
     grouped_commits: AtomicU64,
     grouped_writes: AtomicU64,
+    pub(crate) checkpoints: AtomicU64,
+    /// [`Writer::close`] ran.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// The writer connection behind its lock. Cheap to clone.
@@ -261,17 +266,70 @@ impl Writer {
             plain_commits: self.counters.plain_commits.load(Ordering::Relaxed),
             grouped_commits: self.counters.grouped_commits.load(Ordering::Relaxed),
             grouped_writes: self.counters.grouped_writes.load(Ordering::Relaxed),
+            checkpoints: self.counters.checkpoints.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops all writing until the returned guard is dropped: commits any open batch and holds
+    /// the lock (the checkpointer's last pass runs with no write in flight).
+    pub(crate) async fn pause(&self) -> Paused {
+        let mut guard = self.lock().await;
+        let _ = guard.commit_batch().await;
+        Paused { _guard: guard }
+    }
+
+    /// True once [`Writer::close`] ran.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.counters.closed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// A handle that does not keep the writer alive.
+    pub(crate) fn downgrade(&self) -> WeakWriter {
+        WeakWriter {
+            state: Arc::downgrade(&self.state),
+            counters: self.counters.clone(),
+            queued: self.queued.clone(),
+            next_batch: self.next_batch.clone(),
         }
     }
 
     /// Commits any open batch and closes the connection.
     pub(crate) async fn close(&self) {
+        self.counters.closed.store(true, Ordering::Relaxed);
         let mut guard = self.state.lock().await;
         guard.settle().await;
         let _ = guard.commit_batch().await;
         if let Some(conn) = guard.conn.take() {
             let _ = conn.close().await;
         }
+    }
+}
+
+/// Writing is paused while this lives (see [`Writer::pause`]).
+pub(crate) struct Paused {
+    _guard: OwnedMutexGuard<State>,
+}
+
+/// A [`Writer`] that may have been dropped.
+pub(crate) struct WeakWriter {
+    state: std::sync::Weak<Mutex<State>>,
+    counters: Arc<Counters>,
+    queued: Arc<AtomicUsize>,
+    next_batch: Arc<AtomicU64>,
+}
+
+impl WeakWriter {
+    pub(crate) fn upgrade(&self) -> Option<Writer> {
+        Some(Writer {
+            state: self.state.upgrade()?,
+            counters: self.counters.clone(),
+            queued: self.queued.clone(),
+            next_batch: self.next_batch.clone(),
+        })
     }
 }
 
