@@ -31,7 +31,7 @@ fn org() -> OrgRecord {
 
 async fn new_org(db: &Db) -> OrgRecord {
     let org = org();
-    orgs::insert(&mut *db.conn().await.unwrap(), &org)
+    orgs::insert(&mut db.conn().await.unwrap(), &org)
         .await
         .unwrap();
     org
