@@ -21,8 +21,11 @@
 //!   commit, every write in it gets the error (none was acknowledged).
 //! - A batch is committed by the write that leaves no one queued for the lock, or that finds
 //!   it holding [`MAX_MEMBERS`] writes or older than [`MAX_AGE`]; by a plain transaction before
-//!   it begins; or, if the queued task went away without taking the lock, by a waiting member
-//!   itself after [`ORPHAN_WAIT`]. So a batch never waits for work that is not grouped.
+//!   it begins; by a grouped write that rolls back; or, if the queued task went away without
+//!   taking the lock, by a waiting member itself after [`ORPHAN_WAIT`] (and by a task of its
+//!   own if that member's wait is cancelled, as is a dropped write's). So a batch never waits
+//!   for work that is not grouped, and never stays open (holding SQLite's write lock) once no
+//!   one is left to commit it.
 //! - What a transaction dropped without commit or rollback left behind (its savepoint, or its
 //!   whole transaction) is undone before the connection runs anything else.
 //! - Code holding a write transaction never opens a second one in the same task (it would wait
@@ -244,7 +247,12 @@ impl Writer {
             guard.undo = None;
         }
         guard.undo = Some(Undo::Savepoint);
-        guard.run(SAVEPOINT).await?;
+        if let Err(e) = guard.run(SAVEPOINT).await {
+            // No savepoint was made: end the batch for the writes already in it.
+            guard.undo = None;
+            let _ = guard.commit_batch().await;
+            return Err(e);
+        }
         let batch = guard.batch.as_mut().expect("a batch is open");
         batch.members += 1;
         let id = batch.id;
@@ -305,6 +313,21 @@ impl Writer {
         let _ = guard.commit_batch().await;
         if let Some(conn) = guard.conn.take() {
             let _ = conn.close().await;
+        }
+    }
+}
+
+/// Commits the writer's open batch from a task of its own when dropped while armed: any lock
+/// holder may commit a batch, since every write in it has released its savepoint.
+struct CommitOnDrop(Option<Writer>);
+
+impl Drop for CommitOnDrop {
+    fn drop(&mut self) {
+        if let (Some(writer), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn(async move {
+                let _ = writer.lock().await.commit_batch().await;
+            });
         }
     }
 }
@@ -386,6 +409,9 @@ impl WriteTx {
         }
         let mut outcome = batch.outcome.subscribe();
         drop(guard);
+        // If this wait is cancelled (the request went away, the server is stopping), the batch
+        // must still be committed by someone: its write lock would otherwise stay held.
+        let mut on_cancel = CommitOnDrop(Some(self.writer.clone()));
         if tokio::time::timeout(ORPHAN_WAIT, outcome.wait_for(Option::is_some))
             .await
             .is_err()
@@ -393,14 +419,13 @@ impl WriteTx {
             // No one committed the batch in time: the queued task may have gone away.
             let mut guard = self.writer.lock().await;
             if guard.batch.as_ref().map(|b| b.id) == Some(id) {
+                on_cancel.0 = None;
                 return guard.commit_batch().await;
             }
         }
-        let result = outcome
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| closed())?
-            .clone();
+        let result = outcome.wait_for(Option::is_some).await.map(|o| o.clone());
+        on_cancel.0 = None;
+        let result = result.map_err(|_| closed())?;
         result.expect("waited for an outcome").map_err(|message| {
             sqlx::Error::Protocol(format!("the grouped commit failed: {message}"))
         })
@@ -417,8 +442,9 @@ impl WriteTx {
             guard.undo = Some(undo);
             return Err(e);
         }
-        // Members of the batch may be waiting for a commit that no queued write will make.
-        if self.batch.is_some() && self.writer.queued.load(Ordering::SeqCst) == 0 {
+        // Members of the batch may be waiting for its commit, and a queued write may never come
+        // (cancelled while it waited): end the batch now rather than leave it to one.
+        if self.batch.is_some() {
             let _ = guard.commit_batch().await;
         }
         Ok(())
@@ -438,12 +464,6 @@ impl Drop for WriteTx {
         drop(guard);
         // Undo it now rather than when the next write comes, which may be a while: an open
         // transaction holds SQLite's write lock against other processes.
-        // Any lock holder may commit the batch: every write in it has released its savepoint.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let writer = self.writer.clone();
-            runtime.spawn(async move {
-                let _ = writer.lock().await.commit_batch().await;
-            });
-        }
+        drop(CommitOnDrop(Some(self.writer.clone())));
     }
 }
