@@ -5,7 +5,9 @@
 //! skipped with a message on stderr, unless `CHAINSYNC_REQUIRE_POSTGRES=1` (set by CI), which
 //! makes the skip a failure so a green CI always means both backends ran.
 
+use crate::orgs::OrgRecord;
 use crate::{Db, DbOptions};
+use chainsync_domain::ids::OrgId;
 
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,4 +90,17 @@ macro_rules! on_both_backends {
                } )*
         }
     };
+}
+
+/// An organisation named `name` (EUR, en-GB), not yet inserted.
+pub fn org_record(name: &str) -> OrgRecord {
+    OrgRecord {
+        id: OrgId::new(),
+        name: name.into(),
+        currency: "EUR".into(),
+        locale: "en-GB".into(),
+        is_demo: false,
+        created_at: 1,
+        updated_at: 1,
+    }
 }

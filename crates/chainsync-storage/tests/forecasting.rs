@@ -7,9 +7,9 @@ use chainsync_storage::catalog::{self, ProductRecord};
 use chainsync_storage::forecasting::{
     self as fc, JOB_LIVE_KEY, JOB_SCHEDULE_KEY, JobRecord, LiveFigures, ModelFilter, ModelRecord,
 };
-use chainsync_storage::orgs::{self, OrgRecord};
+use chainsync_storage::orgs;
 use chainsync_storage::stores::{self, StoreRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
 use chainsync_storage::{Conn, Db, StorageError, on_both_backends};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,15 +35,7 @@ async fn world(backend: TestBackend) -> World {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_db(backend, dir.path()).await;
     let mut conn = db.conn().await.unwrap();
-    let org = OrgRecord {
-        id: OrgId::new(),
-        name: "Acme".into(),
-        currency: "EUR".into(),
-        locale: "en-GB".into(),
-        is_demo: false,
-        created_at: 1,
-        updated_at: 1,
-    };
+    let org = org_record("Acme");
     orgs::insert(&mut conn, &org).await.unwrap();
     let mut ids = Vec::new();
     for code in ["BER", "PAR"] {

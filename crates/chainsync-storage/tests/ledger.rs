@@ -6,10 +6,10 @@ use chainsync_domain::ids::{OrgId, ProductId, StoreId};
 use chainsync_domain::stock::MovementKind;
 use chainsync_storage::catalog::{self, ProductRecord};
 use chainsync_storage::events::{self, Position};
-use chainsync_storage::orgs::{self, OrgRecord};
+use chainsync_storage::orgs;
 use chainsync_storage::stock::{self, NewMovement};
 use chainsync_storage::stores::{self, StoreRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
 use chainsync_storage::{Backend, Db, on_both_backends};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,15 +33,7 @@ struct Item {
 
 async fn item(db: &Db) -> Item {
     let mut conn = db.conn().await.unwrap();
-    let org = OrgRecord {
-        id: OrgId::new(),
-        name: "A".into(),
-        currency: "EUR".into(),
-        locale: "en".into(),
-        is_demo: false,
-        created_at: 1,
-        updated_at: 1,
-    };
+    let org = org_record("A");
     orgs::insert(&mut conn, &org).await.unwrap();
     let store = StoreRecord {
         id: StoreId::new(),

@@ -5,8 +5,8 @@
 use chainsync_domain::catalog::{search_terms, words};
 use chainsync_domain::ids::{OrgId, ProductId};
 use chainsync_storage::catalog::{self, ProductQuery, ProductRecord};
-use chainsync_storage::orgs::{self, OrgRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::orgs;
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
 use chainsync_storage::{Conn, on_both_backends};
 use std::collections::BTreeMap;
 
@@ -144,15 +144,7 @@ async fn catalog_of(
     let mut conn = db.conn().await.unwrap();
     let mut ids = Vec::new();
     for name in ["Acme", "Other"] {
-        let org = OrgRecord {
-            id: OrgId::new(),
-            name: name.into(),
-            currency: "EUR".into(),
-            locale: "en-GB".into(),
-            is_demo: false,
-            created_at: 1,
-            updated_at: 1,
-        };
+        let org = org_record(name);
         orgs::insert(&mut conn, &org).await.unwrap();
         ids.push(org.id);
     }

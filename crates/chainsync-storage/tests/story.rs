@@ -5,9 +5,9 @@ use chainsync_domain::access::Role;
 use chainsync_domain::ids::{AuditId, OrgId, StoreId, UserId};
 use chainsync_storage::audit::{self, AuditFilter, AuditRecord};
 use chainsync_storage::auth::{self as auth_store, RefreshTokenRecord, ThrottlePolicy};
-use chainsync_storage::orgs::{self, OrgRecord};
+use chainsync_storage::orgs;
 use chainsync_storage::stores::{self, StoreRecord, StoreScope};
-use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
 use chainsync_storage::users::{self, UserListScope, UserRecord};
 use chainsync_storage::{Db, StorageError, on_both_backends};
 use std::collections::BTreeMap;
@@ -29,18 +29,6 @@ on_both_backends!(
 async fn db(backend: TestBackend) -> (Db, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     (fresh_db(backend, dir.path()).await, dir)
-}
-
-fn org(name: &str) -> OrgRecord {
-    OrgRecord {
-        id: OrgId::new(),
-        name: name.into(),
-        currency: "EUR".into(),
-        locale: "en-GB".into(),
-        is_demo: false,
-        created_at: 1,
-        updated_at: 1,
-    }
 }
 
 fn store(org: OrgId, code: &str) -> StoreRecord {
@@ -84,7 +72,7 @@ fn user(org: OrgId, email: &str, admin: bool) -> UserRecord {
 async fn organisations_stores_and_users_round_trip(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let mut conn = db.conn().await.unwrap();
-    let o = org("Acme");
+    let o = org_record("Acme");
     orgs::insert(&mut conn, &o).await.unwrap();
     let s = store(o.id, "BER");
     stores::insert(&mut conn, &s).await.unwrap();
@@ -133,7 +121,7 @@ async fn organisations_stores_and_users_round_trip(backend: TestBackend) {
 async fn store_codes_are_unique_per_organisation_only(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let mut conn = db.conn().await.unwrap();
-    let (a, b) = (org("A"), org("B"));
+    let (a, b) = (org_record("A"), org_record("B"));
     orgs::insert(&mut conn, &a).await.unwrap();
     orgs::insert(&mut conn, &b).await.unwrap();
     stores::insert(&mut conn, &store(a.id, "BER"))
@@ -156,7 +144,7 @@ async fn store_codes_are_unique_per_organisation_only(backend: TestBackend) {
 async fn emails_are_unique_and_conflicts_name_the_constraint(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let mut conn = db.conn().await.unwrap();
-    let (a, b) = (org("A"), org("B"));
+    let (a, b) = (org_record("A"), org_record("B"));
     orgs::insert(&mut conn, &a).await.unwrap();
     orgs::insert(&mut conn, &b).await.unwrap();
     users::insert(&mut conn, &user(a.id, "same@x.test", false))
@@ -177,7 +165,7 @@ async fn emails_are_unique_and_conflicts_name_the_constraint(backend: TestBacken
 async fn lists_paginate_by_cursor_without_gaps_or_repeats(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let mut conn = db.conn().await.unwrap();
-    let o = org("A");
+    let o = org_record("A");
     orgs::insert(&mut conn, &o).await.unwrap();
     let mut created = Vec::new();
     for i in 0..7 {
@@ -217,7 +205,7 @@ async fn lists_paginate_by_cursor_without_gaps_or_repeats(backend: TestBackend) 
 async fn a_manager_lists_only_the_plain_cashiers_of_their_stores(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let mut conn = db.conn().await.unwrap();
-    let o = org("A");
+    let o = org_record("A");
     orgs::insert(&mut conn, &o).await.unwrap();
     let (mine, theirs) = (store(o.id, "MINE"), store(o.id, "THEIRS"));
     stores::insert(&mut conn, &mine).await.unwrap();
@@ -292,7 +280,7 @@ fn token(user: UserId, family: Uuid, hash: &str) -> RefreshTokenRecord {
 
 async fn seeded_user(db: &Db) -> UserId {
     let mut conn = db.conn().await.unwrap();
-    let o = org("A");
+    let o = org_record("A");
     orgs::insert(&mut conn, &o).await.unwrap();
     let u = user(o.id, "u@x", false);
     users::insert(&mut conn, &u).await.unwrap();
@@ -413,7 +401,7 @@ async fn throttling_locks_after_the_limit_and_forgets_old_failures(backend: Test
 async fn audit_filters_narrow_and_pages_run_newest_first(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     let mut conn = db.conn().await.unwrap();
-    let o = org("A");
+    let o = org_record("A");
     orgs::insert(&mut conn, &o).await.unwrap();
     let actor = UserId::new();
     let actions = [

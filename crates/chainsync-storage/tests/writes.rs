@@ -4,7 +4,7 @@
 
 use chainsync_domain::ids::OrgId;
 use chainsync_storage::orgs::{self, OrgRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db};
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
 use chainsync_storage::{Db, events, on_both_backends};
 use sqlx::Row;
 use std::time::Duration;
@@ -17,20 +17,8 @@ on_both_backends!(
     the_log_is_checkpointed_in_the_background,
 );
 
-fn org() -> OrgRecord {
-    OrgRecord {
-        id: OrgId::new(),
-        name: "A".into(),
-        currency: "EUR".into(),
-        locale: "en".into(),
-        is_demo: false,
-        created_at: 1,
-        updated_at: 1,
-    }
-}
-
 async fn new_org(db: &Db) -> OrgRecord {
-    let org = org();
+    let org = org_record("A");
     orgs::insert(&mut db.conn().await.unwrap(), &org)
         .await
         .unwrap();
