@@ -68,8 +68,11 @@ pub struct WriteStats {
     pub checkpoints: u64,
 }
 
+/// What the writer's handles share outside the lock.
 #[derive(Default)]
 pub(crate) struct Counters {
+    /// Tasks waiting for the lock (a grouped write defers its commit while one is).
+    queued: AtomicUsize,
     plain_commits: AtomicU64,
     grouped_commits: AtomicU64,
     grouped_writes: AtomicU64,
@@ -83,15 +86,12 @@ pub(crate) struct Counters {
 pub(crate) struct Writer {
     state: Arc<Mutex<State>>,
     counters: Arc<Counters>,
-    /// Tasks waiting for the lock (a grouped write defers its commit while one is).
-    queued: Arc<AtomicUsize>,
-    next_batch: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer")
-            .field("queued", &self.queued.load(Ordering::Relaxed))
+            .field("queued", &self.counters.queued.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -100,6 +100,8 @@ struct State {
     conn: Option<AnyConnection>,
     counters: Arc<Counters>,
     batch: Option<Batch>,
+    /// The id the next batch takes.
+    next_batch: u64,
     /// What a transaction dropped without commit or rollback left to undo.
     undo: Option<Undo>,
 }
@@ -203,17 +205,16 @@ impl Writer {
                 conn: Some(conn),
                 counters: counters.clone(),
                 batch: None,
+                next_batch: 0,
                 undo: None,
             })),
             counters,
-            queued: Arc::new(AtomicUsize::new(0)),
-            next_batch: Arc::new(AtomicU64::new(0)),
         }
     }
 
     async fn lock(&self) -> OwnedMutexGuard<State> {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        let _queued = Queued(&self.queued);
+        self.counters.queued.fetch_add(1, Ordering::SeqCst);
+        let _queued = Queued(&self.counters.queued);
         let mut guard = self.state.clone().lock_owned().await;
         drop(_queued);
         guard.settle().await;
@@ -237,8 +238,10 @@ impl Writer {
         if guard.batch.is_none() {
             guard.undo = Some(Undo::Transaction);
             guard.run("BEGIN IMMEDIATE").await?;
+            let id = guard.next_batch;
+            guard.next_batch += 1;
             guard.batch = Some(Batch {
-                id: self.next_batch.fetch_add(1, Ordering::Relaxed),
+                id,
                 members: 0,
                 released: 0,
                 opened: Instant::now(),
@@ -300,8 +303,6 @@ impl Writer {
         WeakWriter {
             state: Arc::downgrade(&self.state),
             counters: self.counters.clone(),
-            queued: self.queued.clone(),
-            next_batch: self.next_batch.clone(),
         }
     }
 
@@ -341,8 +342,6 @@ pub(crate) struct Paused {
 pub(crate) struct WeakWriter {
     state: std::sync::Weak<Mutex<State>>,
     counters: Arc<Counters>,
-    queued: Arc<AtomicUsize>,
-    next_batch: Arc<AtomicU64>,
 }
 
 impl WeakWriter {
@@ -350,8 +349,6 @@ impl WeakWriter {
         Some(Writer {
             state: self.state.upgrade()?,
             counters: self.counters.clone(),
-            queued: self.queued.clone(),
-            next_batch: self.next_batch.clone(),
         })
     }
 }
@@ -401,7 +398,7 @@ impl WriteTx {
         }
         let batch = guard.batch.as_mut().ok_or_else(closed)?;
         batch.released += 1;
-        let commit_now = self.writer.queued.load(Ordering::SeqCst) == 0
+        let commit_now = self.writer.counters.queued.load(Ordering::SeqCst) == 0
             || batch.members >= MAX_MEMBERS
             || batch.opened.elapsed() >= MAX_AGE;
         if commit_now {
