@@ -1,6 +1,7 @@
 //! The audit log: an append-only record of who did what to what, when, and from where.
 //! Rows are never updated or deleted by the application.
 
+use crate::batch::Batch;
 use crate::error::corrupt;
 use crate::sql::{Arg, Sql};
 use crate::{Conn, Page, StorageResult};
@@ -50,23 +51,34 @@ fn from_row(row: &AnyRow) -> StorageResult<AuditRecord> {
 }
 
 pub async fn insert(conn: &mut Conn, entry: &AuditRecord) -> StorageResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, org_id, at, actor_user_id, actor_label, action, target_type, \
-         target_id, source_ip, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(entry.id.to_string())
-    .bind(entry.org_id.map(|o| o.to_string()))
-    .bind(entry.at)
-    .bind(entry.actor_user_id.map(|u| u.to_string()))
-    .bind(entry.actor_label.clone())
-    .bind(&entry.action)
-    .bind(entry.target_type.clone())
-    .bind(entry.target_id.clone())
-    .bind(entry.source_ip.clone())
-    .bind(entry.details.to_string())
-    .execute(conn)
-    .await?;
+    let mut batch = Batch::new();
+    push_insert(&mut batch, entry);
+    batch.execute(conn).await?;
     Ok(())
+}
+
+/// Queues [`insert`] in `batch`.
+pub fn push_insert(batch: &mut Batch, entry: &AuditRecord) {
+    let mut sql = Sql::new(
+        "INSERT INTO audit_log (id, org_id, at, actor_user_id, actor_label, action, target_type, \
+         target_id, source_ip, details) VALUES ",
+    );
+    sql.bind_row(
+        true,
+        [
+            Arg::Text(entry.id.to_string()),
+            Arg::NullableText(entry.org_id.map(|o| o.to_string())),
+            Arg::Int(entry.at),
+            Arg::NullableText(entry.actor_user_id.map(|u| u.to_string())),
+            Arg::NullableText(entry.actor_label.clone()),
+            Arg::Text(entry.action.clone()),
+            Arg::NullableText(entry.target_type.clone()),
+            Arg::NullableText(entry.target_id.clone()),
+            Arg::NullableText(entry.source_ip.clone()),
+            Arg::Text(entry.details.to_string()),
+        ],
+    );
+    batch.push(sql);
 }
 
 /// Filters for [`list`]; every field narrows the result.

@@ -19,6 +19,8 @@
 //! the outbox retention ([`prune_relayed`]); rows it has not reached are never deleted,
 //! however old.
 
+use crate::batch::Batch;
+use crate::sql::{Arg, Sql};
 use crate::{Backend, Conn, StorageResult};
 use chainsync_domain::ids::{OrgId, StoreId};
 use sqlx::Row;
@@ -52,15 +54,36 @@ pub async fn append(
     payload: &serde_json::Value,
     now: i64,
 ) -> StorageResult<()> {
-    sqlx::query("INSERT INTO domain_events (org_id, store_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(org.to_string())
-        .bind(store.map(|s| s.to_string()))
-        .bind(kind)
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(conn)
-        .await?;
+    let mut batch = Batch::new();
+    push_append(&mut batch, org, store, kind, payload, now);
+    batch.execute(conn).await?;
     Ok(())
+}
+
+/// Queues [`append`] in `batch` (the event commits with the batch's transaction, in queue
+/// order).
+pub fn push_append(
+    batch: &mut Batch,
+    org: OrgId,
+    store: Option<StoreId>,
+    kind: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) {
+    let mut sql = Sql::new(
+        "INSERT INTO domain_events (org_id, store_id, kind, payload, created_at) VALUES (",
+    );
+    sql.bind(Arg::Text(org.to_string()))
+        .push(", ")
+        .bind(Arg::NullableText(store.map(|s| s.to_string())))
+        .push(", ")
+        .bind(Arg::Text(kind.to_owned()))
+        .push(", ")
+        .bind(Arg::Text(payload.to_string()))
+        .push(", ")
+        .bind(Arg::Int(now))
+        .push(")");
+    batch.push(sql);
 }
 
 /// Rows deleted per statement by [`prune_relayed`]: small enough that one statement holds

@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod bulk;
 pub mod catalog;
 mod checkpoint;

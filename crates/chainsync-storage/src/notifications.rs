@@ -5,6 +5,8 @@
 //! comes from, so it exists if and only if that event was relayed; `(user_id, event_id)` is
 //! unique, so a relay can never notify a user twice of one event.
 
+use crate::batch::Batch;
+use crate::sql::{Arg, Sql};
 use crate::{Conn, Page, StorageResult};
 use chainsync_domain::ids::{OrgId, StoreId, UserId};
 use sqlx::Row;
@@ -30,27 +32,39 @@ pub struct NotificationRecord {
 }
 
 pub async fn insert(conn: &mut Conn, n: &NotificationRecord) -> StorageResult<()> {
-    sqlx::query(
-        "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (user_id, event_id) DO NOTHING",
-    )
-    .bind(&n.id)
-    .bind(n.org_id.to_string())
-    .bind(n.user_id.to_string())
-    .bind(&n.event_id)
-    .bind(&n.event_type)
-    .bind(&n.kind)
-    .bind(&n.priority)
-    .bind(&n.title)
-    .bind(&n.message)
-    .bind(&n.data)
-    .bind(n.store_id.map(|s| s.to_string()))
-    .bind(i64::from(n.push))
-    .bind(n.created_at)
-    .bind(n.read_at)
-    .execute(conn)
-    .await?;
+    let mut batch = Batch::new();
+    push_insert(&mut batch, n);
+    batch.execute(conn).await?;
     Ok(())
+}
+
+/// Queues [`insert`] in `batch`.
+pub fn push_insert(batch: &mut Batch, n: &NotificationRecord) {
+    let mut sql = Sql::new(
+        "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
+         VALUES ",
+    );
+    sql.bind_row(
+        true,
+        [
+            Arg::Text(n.id.clone()),
+            Arg::Text(n.org_id.to_string()),
+            Arg::Text(n.user_id.to_string()),
+            Arg::Text(n.event_id.clone()),
+            Arg::Text(n.event_type.clone()),
+            Arg::Text(n.kind.clone()),
+            Arg::Text(n.priority.clone()),
+            Arg::Text(n.title.clone()),
+            Arg::Text(n.message.clone()),
+            Arg::Text(n.data.clone()),
+            Arg::NullableText(n.store_id.map(|s| s.to_string())),
+            Arg::Int(i64::from(n.push)),
+            Arg::Int(n.created_at),
+            Arg::NullableInt(n.read_at),
+        ],
+    );
+    sql.push(" ON CONFLICT (user_id, event_id) DO NOTHING");
+    batch.push(sql);
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> StorageResult<NotificationRecord> {

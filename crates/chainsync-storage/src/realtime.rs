@@ -13,7 +13,9 @@
 //! - History is pruned only from the front, so what remains of a channel is a contiguous range
 //!   `first..=last_offset`.
 
+use crate::batch::Batch;
 use crate::events::Position;
+use crate::sql::{Arg, Sql};
 use crate::{Backend, Conn, StorageResult};
 use chainsync_domain::ids::{OrgId, StoreId, UserId};
 use sqlx::Row;
@@ -133,14 +135,20 @@ pub struct ChannelEvent {
 }
 
 /// Appends events to channels within the relay's transaction, keeping each channel's head in
-/// memory for the batch and writing it back once in [`Appender::finish`].
+/// memory for the batch. The rows are written in [`Appender::finish`], with the new heads, as
+/// one statement batch.
 #[derive(Debug, Default)]
 pub struct Appender {
     heads: HashMap<String, Head>,
+    /// `(channel, offset, event id, body, time)` of every appended event, in order.
+    rows: Vec<(String, i64, String, String, i64)>,
 }
 
+/// Channel events per `INSERT` (5 values each: far below both backends' bind limits).
+const ROWS_PER_INSERT: usize = 500;
+
 impl Appender {
-    /// Appends `body` to `channel` at the next offset.
+    /// Appends `body` to `channel` at the next offset (written by [`Appender::finish`]).
     pub async fn append(
         &mut self,
         tx: &mut Conn,
@@ -159,16 +167,13 @@ impl Appender {
             .get_mut(channel)
             .ok_or_else(|| crate::error::corrupt("head missing"))?;
         head.last_offset += 1;
-        sqlx::query(
-            "INSERT INTO channel_events (channel, seq, event_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(channel)
-        .bind(head.last_offset)
-        .bind(event_id)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        self.rows.push((
+            channel.to_owned(),
+            head.last_offset,
+            event_id.to_owned(),
+            body.to_owned(),
+            now,
+        ));
         Ok(ChannelEvent {
             channel: channel.to_owned(),
             epoch: head.epoch.clone(),
@@ -179,15 +184,36 @@ impl Appender {
         })
     }
 
-    /// Writes the new heads.
-    pub async fn finish(self, tx: &mut Conn) -> StorageResult<()> {
-        for (channel, head) in self.heads {
-            sqlx::query("UPDATE channel_heads SET last_offset = $1 WHERE channel = $2")
-                .bind(head.last_offset)
-                .bind(channel)
-                .execute(&mut *tx)
-                .await?;
+    /// Writes the appended events and the new heads, after whatever `batch` already holds,
+    /// in one statement batch.
+    pub async fn finish(self, tx: &mut Conn, mut batch: Batch) -> StorageResult<()> {
+        for chunk in self.rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = Sql::new(
+                "INSERT INTO channel_events (channel, seq, event_id, body, created_at) VALUES ",
+            );
+            for (n, (channel, seq, event_id, body, at)) in chunk.iter().enumerate() {
+                insert.bind_row(
+                    n == 0,
+                    [
+                        Arg::Text(channel.clone()),
+                        Arg::Int(*seq),
+                        Arg::Text(event_id.clone()),
+                        Arg::Text(body.clone()),
+                        Arg::Int(*at),
+                    ],
+                );
+            }
+            batch.push(insert);
         }
+        for (channel, head) in self.heads {
+            let mut update = Sql::new("UPDATE channel_heads SET last_offset = ");
+            update
+                .bind(Arg::Int(head.last_offset))
+                .push(" WHERE channel = ")
+                .bind(Arg::Text(channel));
+            batch.push(update);
+        }
+        batch.execute(tx).await?;
         Ok(())
     }
 }

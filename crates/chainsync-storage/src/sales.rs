@@ -4,6 +4,7 @@
 //! "applied" can never disagree; its `result` is returned again, byte for byte, when the same
 //! mutation arrives again.
 
+use crate::batch::Batch;
 use crate::error::corrupt;
 use crate::sql::{Arg, Sql};
 use crate::{Conn, Page, StorageResult};
@@ -60,23 +61,34 @@ pub async fn find_mutation(
 }
 
 pub async fn insert_mutation(conn: &mut Conn, m: &MutationRecord) -> StorageResult<()> {
-    sqlx::query(
-        "INSERT INTO mutations (id, org_id, terminal_id, seq, kind, payload, status, http_status, result, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(m.id.to_string())
-    .bind(m.org_id.to_string())
-    .bind(m.terminal_id.to_string())
-    .bind(m.seq)
-    .bind(&m.kind)
-    .bind(&m.payload)
-    .bind(&m.status)
-    .bind(m.http_status)
-    .bind(&m.result)
-    .bind(m.received_at)
-    .execute(conn)
-    .await?;
+    let mut batch = Batch::new();
+    push_mutation(&mut batch, m);
+    batch.execute(conn).await?;
     Ok(())
+}
+
+/// Queues [`insert_mutation`] in `batch`.
+pub fn push_mutation(batch: &mut Batch, m: &MutationRecord) {
+    let mut sql = Sql::new(
+        "INSERT INTO mutations (id, org_id, terminal_id, seq, kind, payload, status, http_status, result, received_at) \
+         VALUES ",
+    );
+    sql.bind_row(
+        true,
+        [
+            Arg::Text(m.id.to_string()),
+            Arg::Text(m.org_id.to_string()),
+            Arg::Text(m.terminal_id.to_string()),
+            Arg::Int(m.seq),
+            Arg::Text(m.kind.clone()),
+            Arg::Text(m.payload.clone()),
+            Arg::Text(m.status.clone()),
+            Arg::Int(m.http_status),
+            Arg::Text(m.result.clone()),
+            Arg::Int(m.received_at),
+        ],
+    );
+    batch.push(sql);
 }
 
 /// A sale's header.
@@ -128,35 +140,46 @@ pub async fn insert_sale(
     s: &SaleRecord,
     lines: &[SaleLineRecord],
 ) -> StorageResult<()> {
-    sqlx::query(
+    let mut batch = Batch::new();
+    push_sale(&mut batch, s, lines);
+    batch.execute(conn).await?;
+    Ok(())
+}
+
+/// Queues [`insert_sale`] in `batch`: the header, then its lines.
+pub fn push_sale(batch: &mut Batch, s: &SaleRecord, lines: &[SaleLineRecord]) {
+    let mut header = Sql::new(
         "INSERT INTO sales (id, org_id, store_id, terminal_id, mutation_id, receipt_number, cashier_user_id, occurred_at, \
          recorded_at, currency, total_minor, tax_minor, discount_minor, cogs_minor, flags, priced, payments, shift_id, customer_id, \
-         points_earned, points_redeemed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
-    )
-    .bind(s.id.to_string())
-    .bind(s.org_id.to_string())
-    .bind(s.store_id.to_string())
-    .bind(s.terminal_id.to_string())
-    .bind(s.mutation_id.to_string())
-    .bind(&s.receipt_number)
-    .bind(s.cashier_user_id.map(|u| u.to_string()))
-    .bind(s.occurred_at)
-    .bind(s.recorded_at)
-    .bind(&s.currency)
-    .bind(s.total_minor)
-    .bind(s.tax_minor)
-    .bind(s.discount_minor)
-    .bind(s.cogs_minor)
-    .bind(&s.flags)
-    .bind(&s.priced)
-    .bind(&s.payments)
-    .bind(s.shift_id.map(|x| x.to_string()))
-    .bind(s.customer_id.map(|x| x.to_string()))
-    .bind(s.points_earned)
-    .bind(s.points_redeemed)
-    .execute(&mut *conn)
-    .await?;
+         points_earned, points_redeemed) VALUES ",
+    );
+    header.bind_row(
+        true,
+        [
+            Arg::Text(s.id.to_string()),
+            Arg::Text(s.org_id.to_string()),
+            Arg::Text(s.store_id.to_string()),
+            Arg::Text(s.terminal_id.to_string()),
+            Arg::Text(s.mutation_id.to_string()),
+            Arg::Text(s.receipt_number.clone()),
+            Arg::NullableText(s.cashier_user_id.map(|u| u.to_string())),
+            Arg::Int(s.occurred_at),
+            Arg::Int(s.recorded_at),
+            Arg::Text(s.currency.clone()),
+            Arg::Int(s.total_minor),
+            Arg::Int(s.tax_minor),
+            Arg::Int(s.discount_minor),
+            Arg::Int(s.cogs_minor),
+            Arg::Text(s.flags.clone()),
+            Arg::Text(s.priced.clone()),
+            Arg::Text(s.payments.clone()),
+            Arg::NullableText(s.shift_id.map(|x| x.to_string())),
+            Arg::NullableText(s.customer_id.map(|x| x.to_string())),
+            Arg::Int(s.points_earned),
+            Arg::Int(s.points_redeemed),
+        ],
+    );
+    batch.push(header);
     // One multi-row statement for all lines (a sale has at most a few hundred; 13 values each
     // stays far below both backends' bind limits).
     if !lines.is_empty() {
@@ -182,9 +205,8 @@ pub async fn insert_sale(
             ];
             sql.bind_row(n == 0, values);
         }
-        sql.build().execute(&mut *conn).await?;
+        batch.push(sql);
     }
-    Ok(())
 }
 
 fn sale_from_row(r: &AnyRow) -> StorageResult<SaleRecord> {

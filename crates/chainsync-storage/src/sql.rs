@@ -16,6 +16,8 @@ pub(crate) enum Arg {
     Int(i64),
     /// Text or SQL `NULL`.
     NullableText(Option<String>),
+    /// An integer or SQL `NULL`.
+    NullableInt(Option<i64>),
 }
 
 /// SQL text with its arguments, numbered as they are pushed.
@@ -71,6 +73,16 @@ impl Sql {
         self
     }
 
+    /// The text and its arguments, to be joined with others (`batch`).
+    pub fn into_parts(self) -> (String, Vec<Arg>) {
+        (self.text, self.args)
+    }
+
+    /// A query made of `text` whose placeholders `$1..` are bound to `args` in order.
+    pub fn from_parts(text: String, args: Vec<Arg>) -> Self {
+        Sql { text, args }
+    }
+
     pub fn build(self) -> Query<'static, Any, AnyArguments> {
         let mut query = sqlx::query(AssertSqlSafe(self.text));
         for arg in self.args {
@@ -78,6 +90,7 @@ impl Sql {
                 Arg::Text(s) => query.bind(s),
                 Arg::Int(i) => query.bind(i),
                 Arg::NullableText(s) => query.bind(s),
+                Arg::NullableInt(i) => query.bind(i),
             };
         }
         query

@@ -6,6 +6,7 @@
 //! (PostgreSQL row lock; SQLite's single writer) and never lose an update. Invariant (tested):
 //! `stock_levels.on_hand` equals the sum of the item's movements.
 
+use crate::batch::Batch;
 use crate::error::corrupt;
 use crate::sql::{Arg, Sql};
 use crate::{Conn, Page, StorageResult};
@@ -122,6 +123,20 @@ pub async fn record_movements(
     conn: &mut Conn,
     movements: &[NewMovement],
 ) -> StorageResult<Vec<MovementOutcome>> {
+    let mut batch = Batch::new();
+    let outcomes = record_movements_queued(conn, movements, &mut batch).await?;
+    batch.execute(conn).await?;
+    Ok(outcomes)
+}
+
+/// [`record_movements`], with the ledger rows queued in `batch` rather than written: the
+/// projection is updated (and read back) now, so the outcomes are final, and the movements
+/// commit with the batch. The caller must execute `batch` in the same transaction.
+pub async fn record_movements_queued(
+    conn: &mut Conn,
+    movements: &[NewMovement],
+    batch: &mut Batch,
+) -> StorageResult<Vec<MovementOutcome>> {
     if movements.len() < 2 || movements.iter().any(|m| m.unit_cost_minor.is_some()) {
         let mut outcomes = Vec::with_capacity(movements.len());
         for m in movements {
@@ -213,7 +228,7 @@ pub async fn record_movements(
         ];
         insert.bind_row(n == 0, values);
     }
-    insert.build().execute(&mut *conn).await?;
+    batch.push(insert);
     Ok(outcomes)
 }
 

@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chainsync_domain::ids::StoreId;
 use chainsync_domain::realtime::Priority;
+use chainsync_storage::batch::Batch;
 use chainsync_storage::{audit, events, now_ms, stores};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -221,14 +222,22 @@ async fn announce(
         "title": title, "message": body.message, "priority": body.priority.as_str(),
         "store_id": body.store_id, "by": session.user.email,
     });
-    let mut tx = state.db.begin_grouped_write().await?;
-    events::append(&mut tx, org, body.store_id, "announcement", &payload, now).await?;
     let auditor = Auditor::for_session(&session, ip);
-    audit::insert(
-        &mut tx,
+    let mut writes = Batch::new();
+    events::push_append(
+        &mut writes,
+        org,
+        body.store_id,
+        "announcement",
+        &payload,
+        now,
+    );
+    audit::push_insert(
+        &mut writes,
         &auditor.entry("announcement.created", None, payload.clone()),
-    )
-    .await?;
+    );
+    let mut tx = state.db.begin_grouped_write().await?;
+    writes.execute(&mut tx).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.realtime.poke();
     Ok((StatusCode::ACCEPTED, Json(AnnouncementAccepted { channel })))

@@ -13,6 +13,7 @@
 use super::bus::Bus;
 use chainsync_domain::ids::{OrgId, StoreId, UserId};
 use chainsync_domain::realtime::{Channel, Decision, Preferences, Recipient, classify};
+use chainsync_storage::batch::Batch;
 use chainsync_storage::events::{self, EventRecord};
 use chainsync_storage::notifications::{self, NotificationRecord};
 use chainsync_storage::realtime::{self as history, Appender, ChannelEvent};
@@ -97,6 +98,9 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
     };
     let now = now_ms();
     let mut appender = Appender::default();
+    // Notifications and channel rows are only written, never read back in the step: they
+    // go to the database together (one round trip on SQLite).
+    let mut writes = Batch::new();
     let mut out = Vec::with_capacity(batch.len());
     let mut audiences: HashMap<OrgId, Audience> = HashMap::new();
     for record in &batch {
@@ -105,12 +109,13 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
             record,
             now,
             &mut appender,
+            &mut writes,
             &mut audiences,
             &mut out,
         )
         .await?;
     }
-    appender.finish(&mut tx).await?;
+    appender.finish(&mut tx, writes).await?;
     if !history::advance_relay(&mut tx, cursor, last, now).await? {
         tx.rollback().await?;
         return Ok((Step::Busy, Vec::new()));
@@ -124,6 +129,7 @@ async fn relay_one(
     record: &EventRecord,
     now: i64,
     appender: &mut Appender,
+    writes: &mut Batch,
     audiences: &mut HashMap<OrgId, Audience>,
     out: &mut Vec<ChannelEvent>,
 ) -> StorageResult<()> {
@@ -192,7 +198,7 @@ async fn relay_one(
             created_at: record.created_at,
             read_at: None,
         };
-        notifications::insert(&mut *tx, &notification).await?;
+        notifications::push_insert(writes, &notification);
         body["notification"] = json!({
             "id": notification.id,
             "push": push,

@@ -7,6 +7,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::retail::sales::Applied;
 use axum::http::StatusCode;
 use chainsync_domain::ids::{OrgId, ShiftId, StoreId, TerminalId};
+use chainsync_storage::batch::Batch;
 use chainsync_storage::sales::{self, MutationRecord};
 use chainsync_storage::terminals::{self, TerminalRecord};
 use chainsync_storage::{Conn, now_ms};
@@ -98,7 +99,40 @@ pub async fn record(
     status: &str,
     answer: &Applied,
 ) -> ApiResult<()> {
-    let mutation = MutationRecord {
+    let mutation = mutation_record(org, terminal, id, seq, kind, payload, status, answer);
+    sales::insert_mutation(tx, &mutation).await?;
+    Ok(())
+}
+
+/// [`record`], queued in `batch` to commit with it.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_record(
+    batch: &mut Batch,
+    org: OrgId,
+    terminal: TerminalId,
+    id: Uuid,
+    seq: i64,
+    kind: &str,
+    payload: &str,
+    status: &str,
+    answer: &Applied,
+) {
+    let mutation = mutation_record(org, terminal, id, seq, kind, payload, status, answer);
+    sales::push_mutation(batch, &mutation);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mutation_record(
+    org: OrgId,
+    terminal: TerminalId,
+    id: Uuid,
+    seq: i64,
+    kind: &str,
+    payload: &str,
+    status: &str,
+    answer: &Applied,
+) -> MutationRecord {
+    MutationRecord {
         id,
         org_id: org,
         terminal_id: terminal,
@@ -109,7 +143,5 @@ pub async fn record(
         http_status: i64::from(answer.status.as_u16()),
         result: answer.body.to_string(),
         received_at: now_ms(),
-    };
-    sales::insert_mutation(tx, &mutation).await?;
-    Ok(())
+    }
 }

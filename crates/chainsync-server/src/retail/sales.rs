@@ -22,7 +22,7 @@
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Session;
 use crate::retail::mutation::{self, Envelope};
-use crate::retail::stock::move_stocks;
+use crate::retail::stock::move_stocks_queued;
 use axum::http::StatusCode;
 use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId, TerminalId};
 use chainsync_domain::pricing::{
@@ -30,6 +30,7 @@ use chainsync_domain::pricing::{
     SaleUnit, StoreTimezone, TaxConfig, price_sale,
 };
 use chainsync_domain::stock::{MovementKind, cost_of};
+use chainsync_storage::batch::Batch;
 use chainsync_storage::catalog;
 use chainsync_storage::customers::{self, PointsChange, PointsReason};
 use chainsync_storage::sales::{self, SaleLineRecord, SaleRecord};
@@ -405,7 +406,10 @@ pub async fn apply_sale(
             recorded_at: now,
         })
         .collect();
-    let outcomes = move_stocks(tx, &movements).await?;
+    // Everything below the stock projection is only written, never read back: it goes to the
+    // database as one batch (one round trip on SQLite) after the sale is fully built.
+    let mut batch = Batch::new();
+    let outcomes = move_stocks_queued(tx, &movements, &mut batch).await?;
     let mut lines = Vec::with_capacity(priced.lines.len());
     let mut cogs_total = 0i64;
     for (i, ((line, is_weighed), outcome)) in
@@ -448,30 +452,15 @@ pub async fn apply_sale(
         points_earned: loyalty.earned,
         points_redeemed: loyalty.redeemed,
     };
-    sales::insert_sale(tx, &record_row, &lines)
-        .await
-        .map_err(|e| {
-            if e.is_conflict_on(
-                "sales_terminal_receipt_key",
-                "sales.terminal_id, sales.receipt_number",
-            ) {
-                ApiError::conflict(
-                    "receipt_number_taken",
-                    "this terminal already used this receipt number",
-                )
-                .field("receipt_number")
-            } else {
-                e.into()
-            }
-        })?;
+    sales::push_sale(&mut batch, &record_row, &lines);
     let view = SaleView::from_record(&record_row, sale.seq)?;
     let body = serde_json::to_value(&view).map_err(ApiError::internal)?;
     let answer = Applied {
         status: StatusCode::CREATED,
         body,
     };
-    mutation::record(
-        tx,
+    mutation::queue_record(
+        &mut batch,
         org,
         terminal.id,
         sale.id,
@@ -480,28 +469,39 @@ pub async fn apply_sale(
         &payload,
         "applied",
         &answer,
-    )
-    .await?;
-    events::append(
-        tx,
+    );
+    events::push_append(
+        &mut batch,
         org,
         Some(store.id),
         "sale.completed",
         &json!({ "sale_id": sale_id, "receipt_number": sale.receipt_number, "total_minor": view.total_minor, "currency": view.currency, "flags": view.flags }),
         now,
-    )
-    .await?;
+    );
     if !flags.is_empty() {
-        events::append(
-            tx,
+        events::push_append(
+            &mut batch,
             org,
             Some(store.id),
             "sale.flagged",
             &json!({ "sale_id": sale_id, "flags": flags }),
             now,
-        )
-        .await?;
+        );
     }
+    batch.execute(tx).await.map_err(|e| {
+        if e.is_conflict_on(
+            "sales_terminal_receipt_key",
+            "sales.terminal_id, sales.receipt_number",
+        ) {
+            ApiError::conflict(
+                "receipt_number_taken",
+                "this terminal already used this receipt number",
+            )
+            .field("receipt_number")
+        } else {
+            e.into()
+        }
+    })?;
     Ok(answer)
 }
 

@@ -5,6 +5,7 @@
 //! its reorder point downwards, and `stock.oversold` when it goes below zero.
 
 use chainsync_domain::stock::crossed_reorder_point;
+use chainsync_storage::batch::Batch;
 use chainsync_storage::stock::{self, MovementOutcome, NewMovement};
 use chainsync_storage::{Conn, StorageResult, events};
 use serde_json::json;
@@ -23,9 +24,22 @@ pub async fn move_stocks(
     conn: &mut Conn,
     movements: &[NewMovement],
 ) -> StorageResult<Vec<MovementOutcome>> {
-    let outcomes = stock::record_movements(conn, movements).await?;
+    let mut batch = Batch::new();
+    let outcomes = move_stocks_queued(conn, movements, &mut batch).await?;
+    batch.execute(conn).await?;
+    Ok(outcomes)
+}
+
+/// [`move_stocks`] with the ledger rows and alerts queued in `batch` (see
+/// [`stock::record_movements_queued`]): the caller executes it in the same transaction.
+pub async fn move_stocks_queued(
+    conn: &mut Conn,
+    movements: &[NewMovement],
+    batch: &mut Batch,
+) -> StorageResult<Vec<MovementOutcome>> {
+    let outcomes = stock::record_movements_queued(conn, movements, batch).await?;
     for (movement, outcome) in movements.iter().zip(&outcomes) {
-        raise_alerts(conn, movement, outcome).await?;
+        queue_alerts(batch, movement, outcome);
     }
     Ok(outcomes)
 }
@@ -35,6 +49,13 @@ async fn raise_alerts(
     movement: &NewMovement,
     outcome: &MovementOutcome,
 ) -> StorageResult<()> {
+    let mut batch = Batch::new();
+    queue_alerts(&mut batch, movement, outcome);
+    batch.execute(conn).await?;
+    Ok(())
+}
+
+fn queue_alerts(batch: &mut Batch, movement: &NewMovement, outcome: &MovementOutcome) {
     let payload = || {
         json!({
             "product_id": movement.product_id,
@@ -44,26 +65,23 @@ async fn raise_alerts(
         })
     };
     if crossed_reorder_point(outcome.before, outcome.after, outcome.reorder_point) {
-        events::append(
-            conn,
+        events::push_append(
+            batch,
             movement.org_id,
             Some(movement.store_id),
             "stock.below_reorder_point",
             &payload(),
             movement.recorded_at,
-        )
-        .await?;
+        );
     }
     if outcome.before >= 0 && outcome.after < 0 {
-        events::append(
-            conn,
+        events::push_append(
+            batch,
             movement.org_id,
             Some(movement.store_id),
             "stock.oversold",
             &payload(),
             movement.recorded_at,
-        )
-        .await?;
+        );
     }
-    Ok(())
 }
