@@ -1,12 +1,14 @@
-//! Writes queued inside a transaction and sent together: on SQLite as **one** multi-statement
-//! query (one hand-off to the connection's worker thread instead of one per statement), on
-//! PostgreSQL one statement after another, exactly as if each had been run where it was queued.
+//! Writes queued inside a transaction and sent together, as if each had been run where it was
+//! queued: on SQLite as **one** multi-statement query (one hand-off to the connection's worker
+//! thread instead of one per statement), on PostgreSQL as **one** statement whose writes are
+//! data-modifying `WITH` parts (one network round trip instead of one per statement).
 //!
 //! Why: sqlx runs every SQLite statement on the connection's own thread, and each statement's
 //! round trip (command out, rows and result back) costs two to four context switches. Inside
 //! the single SQLite writer's transaction those round trips are serial: a sale's tail (its
 //! header, lines, ledger rows, mutation record and events) was seven of them. As one query the
-//! worker runs them back to back.
+//! worker runs them back to back. On PostgreSQL every statement is a round trip to the server
+//! process, the whole cost of a short write.
 //!
 //! Invariants:
 //! - Statements run in the order they were queued; the first failure stops the batch and is
@@ -18,6 +20,7 @@
 
 use crate::sql::{Arg, Sql};
 use crate::{Conn, StorageResult};
+use sqlx::Row;
 
 /// Statements queued for one round trip.
 #[derive(Debug, Default)]
@@ -68,18 +71,49 @@ impl Batch {
                 .await?
                 .rows_affected())
         } else {
-            // PostgreSQL's extended protocol takes one statement per query.
-            let mut affected = 0;
-            for (text, args) in self.statements {
-                affected += Sql::from_parts(text, args)
-                    .build()
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-            }
-            Ok(affected)
+            // PostgreSQL's extended protocol takes one statement per query, but one statement
+            // may hold several writes as data-modifying `WITH` parts.
+            let (text, args) = join_as_ctes(self.statements);
+            let row = Sql::from_parts(text, args)
+                .build()
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
         }
     }
+}
+
+/// One PostgreSQL statement running all `statements`:
+/// `WITH s1 AS (<first> RETURNING 1), s2 AS (...) SELECT (SELECT COUNT(*) FROM s1) + ...`.
+///
+/// Every part runs exactly once, to completion. The main query reads the parts' counts one
+/// after another, so they run in queue order (rows taking sequence values, such as outbox
+/// events, get them in that order). The parts share one snapshot and cannot read each other's
+/// rows, which is why only writes whose results nobody reads are queued; constraints (foreign
+/// keys between a header and its lines) are checked at the end of the statement, when every
+/// part has run.
+fn join_as_ctes(statements: Vec<(String, Vec<Arg>)>) -> (String, Vec<Arg>) {
+    let mut text = String::from("WITH ");
+    let mut args = Vec::new();
+    let n = statements.len();
+    for (i, (sql, own)) in statements.into_iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("s{} AS (", i + 1));
+        text.push_str(&renumber(&sql, args.len()));
+        text.push_str(" RETURNING 1)");
+        args.extend(own);
+    }
+    text.push_str(" SELECT CAST(");
+    for i in 1..=n {
+        if i > 1 {
+            text.push_str(" + ");
+        }
+        text.push_str(&format!("(SELECT COUNT(*) FROM s{i})"));
+    }
+    text.push_str(" AS BIGINT)");
+    (text, args)
 }
 
 /// One text and one argument list for all `statements`, placeholders renumbered.
@@ -146,6 +180,22 @@ mod tests {
             "SELECT \"$1\", '$2', $3, $ FROM x"
         );
         assert_eq!(renumber("VALUES ($1)", 0), "VALUES ($1)");
+    }
+
+    #[test]
+    fn postgres_gets_one_statement_of_with_parts_read_in_order() {
+        let mut first = Sql::new("INSERT INTO a (x) VALUES (");
+        first.bind(Arg::Int(1)).push(")");
+        let mut second = Sql::new("UPDATE b SET z = ");
+        second.bind(Arg::Int(2));
+        let (text, args) = join_as_ctes(vec![first.into_parts(), second.into_parts()]);
+        assert_eq!(
+            text,
+            "WITH s1 AS (INSERT INTO a (x) VALUES ($1) RETURNING 1), \
+             s2 AS (UPDATE b SET z = $2 RETURNING 1) \
+             SELECT CAST((SELECT COUNT(*) FROM s1) + (SELECT COUNT(*) FROM s2) AS BIGINT)"
+        );
+        assert_eq!(args.len(), 2);
     }
 
     #[test]
