@@ -9,7 +9,7 @@
 //! Batches stay under both backends' bind limits (PostgreSQL: 65 535 parameters per statement;
 //! SQLite: 32 766).
 
-use crate::sales::{SaleLineRecord, SaleRecord};
+use crate::sales::{SaleLineRecord, SaleRecord, sale_line_values, sale_values};
 use crate::sql::{Arg, Sql};
 use crate::{Conn, StorageResult};
 use chainsync_domain::ids::{MovementId, OrgId, ProductId, StoreId, UserId};
@@ -106,34 +106,7 @@ pub async fn insert_sales(
             "points_earned",
             "points_redeemed",
         ],
-        sales
-            .iter()
-            .map(|(s, _)| {
-                vec![
-                    Arg::Text(s.id.to_string()),
-                    Arg::Text(s.org_id.to_string()),
-                    Arg::Text(s.store_id.to_string()),
-                    Arg::Text(s.terminal_id.to_string()),
-                    Arg::Text(s.mutation_id.to_string()),
-                    Arg::Text(s.receipt_number.clone()),
-                    Arg::NullableText(s.cashier_user_id.map(|u| u.to_string())),
-                    Arg::Int(s.occurred_at),
-                    Arg::Int(s.recorded_at),
-                    Arg::Text(s.currency.clone()),
-                    Arg::Int(s.total_minor),
-                    Arg::Int(s.tax_minor),
-                    Arg::Int(s.discount_minor),
-                    Arg::Int(s.cogs_minor),
-                    Arg::Text(s.flags.clone()),
-                    Arg::Text(s.priced.clone()),
-                    Arg::Text(s.payments.clone()),
-                    Arg::NullableText(s.shift_id.map(|x| x.to_string())),
-                    Arg::NullableText(s.customer_id.map(|x| x.to_string())),
-                    Arg::Int(s.points_earned),
-                    Arg::Int(s.points_redeemed),
-                ]
-            })
-            .collect(),
+        sales.iter().map(|(s, _)| sale_values(s).to_vec()).collect(),
     )
     .await?;
     insert_rows(
@@ -156,25 +129,7 @@ pub async fn insert_sales(
         ],
         sales
             .iter()
-            .flat_map(|(s, lines)| {
-                lines.iter().map(move |l| {
-                    vec![
-                        Arg::Text(s.id.to_string()),
-                        Arg::Int(l.line_no),
-                        Arg::Text(s.org_id.to_string()),
-                        Arg::Text(s.store_id.to_string()),
-                        Arg::Text(l.product_id.to_string()),
-                        Arg::Int(l.quantity),
-                        Arg::Int(l.unit_price_minor),
-                        Arg::Int(l.discount_minor),
-                        Arg::Int(l.total_excl_tax_minor),
-                        Arg::Int(l.tax_minor),
-                        Arg::Int(l.total_minor),
-                        Arg::Int(l.cogs_minor),
-                        Arg::Int(s.occurred_at),
-                    ]
-                })
-            })
+            .flat_map(|(s, lines)| lines.iter().map(move |l| sale_line_values(s, l).to_vec()))
             .collect(),
     )
     .await

@@ -153,32 +153,7 @@ pub fn push_sale(batch: &mut Batch, s: &SaleRecord, lines: &[SaleLineRecord]) {
          recorded_at, currency, total_minor, tax_minor, discount_minor, cogs_minor, flags, priced, payments, shift_id, customer_id, \
          points_earned, points_redeemed) VALUES ",
     );
-    header.bind_row(
-        true,
-        [
-            Arg::Text(s.id.to_string()),
-            Arg::Text(s.org_id.to_string()),
-            Arg::Text(s.store_id.to_string()),
-            Arg::Text(s.terminal_id.to_string()),
-            Arg::Text(s.mutation_id.to_string()),
-            Arg::Text(s.receipt_number.clone()),
-            Arg::NullableText(s.cashier_user_id.map(|u| u.to_string())),
-            Arg::Int(s.occurred_at),
-            Arg::Int(s.recorded_at),
-            Arg::Text(s.currency.clone()),
-            Arg::Int(s.total_minor),
-            Arg::Int(s.tax_minor),
-            Arg::Int(s.discount_minor),
-            Arg::Int(s.cogs_minor),
-            Arg::Text(s.flags.clone()),
-            Arg::Text(s.priced.clone()),
-            Arg::Text(s.payments.clone()),
-            Arg::NullableText(s.shift_id.map(|x| x.to_string())),
-            Arg::NullableText(s.customer_id.map(|x| x.to_string())),
-            Arg::Int(s.points_earned),
-            Arg::Int(s.points_redeemed),
-        ],
-    );
+    header.bind_row(true, sale_values(s));
     batch.push(header);
     // One multi-row statement for all lines (a sale has at most a few hundred; 13 values each
     // stays far below both backends' bind limits).
@@ -188,25 +163,58 @@ pub fn push_sale(batch: &mut Batch, s: &SaleRecord, lines: &[SaleLineRecord]) {
              total_excl_tax_minor, tax_minor, total_minor, cogs_minor, occurred_at) VALUES ",
         );
         for (n, line) in lines.iter().enumerate() {
-            let values = [
-                Arg::Text(s.id.to_string()),
-                Arg::Int(line.line_no),
-                Arg::Text(s.org_id.to_string()),
-                Arg::Text(s.store_id.to_string()),
-                Arg::Text(line.product_id.to_string()),
-                Arg::Int(line.quantity),
-                Arg::Int(line.unit_price_minor),
-                Arg::Int(line.discount_minor),
-                Arg::Int(line.total_excl_tax_minor),
-                Arg::Int(line.tax_minor),
-                Arg::Int(line.total_minor),
-                Arg::Int(line.cogs_minor),
-                Arg::Int(s.occurred_at),
-            ];
-            sql.bind_row(n == 0, values);
+            sql.bind_row(n == 0, sale_line_values(s, line));
         }
         batch.push(sql);
     }
+}
+
+/// A sale's header as the values of an `INSERT INTO sales` row, in the column order of
+/// [`push_sale`] (also the bulk import's).
+pub(crate) fn sale_values(s: &SaleRecord) -> [Arg; 21] {
+    [
+        Arg::Text(s.id.to_string()),
+        Arg::Text(s.org_id.to_string()),
+        Arg::Text(s.store_id.to_string()),
+        Arg::Text(s.terminal_id.to_string()),
+        Arg::Text(s.mutation_id.to_string()),
+        Arg::Text(s.receipt_number.clone()),
+        Arg::NullableText(s.cashier_user_id.map(|u| u.to_string())),
+        Arg::Int(s.occurred_at),
+        Arg::Int(s.recorded_at),
+        Arg::Text(s.currency.clone()),
+        Arg::Int(s.total_minor),
+        Arg::Int(s.tax_minor),
+        Arg::Int(s.discount_minor),
+        Arg::Int(s.cogs_minor),
+        Arg::Text(s.flags.clone()),
+        Arg::Text(s.priced.clone()),
+        Arg::Text(s.payments.clone()),
+        Arg::NullableText(s.shift_id.map(|x| x.to_string())),
+        Arg::NullableText(s.customer_id.map(|x| x.to_string())),
+        Arg::Int(s.points_earned),
+        Arg::Int(s.points_redeemed),
+    ]
+}
+
+/// One line of sale `s` as the values of an `INSERT INTO sale_lines` row, in the column order
+/// of [`push_sale`] (also the bulk import's).
+pub(crate) fn sale_line_values(s: &SaleRecord, line: &SaleLineRecord) -> [Arg; 13] {
+    [
+        Arg::Text(s.id.to_string()),
+        Arg::Int(line.line_no),
+        Arg::Text(s.org_id.to_string()),
+        Arg::Text(s.store_id.to_string()),
+        Arg::Text(line.product_id.to_string()),
+        Arg::Int(line.quantity),
+        Arg::Int(line.unit_price_minor),
+        Arg::Int(line.discount_minor),
+        Arg::Int(line.total_excl_tax_minor),
+        Arg::Int(line.tax_minor),
+        Arg::Int(line.total_minor),
+        Arg::Int(line.cogs_minor),
+        Arg::Int(s.occurred_at),
+    ]
 }
 
 fn sale_from_row(r: &AnyRow) -> StorageResult<SaleRecord> {

@@ -99,8 +99,11 @@ pub async fn record(
     status: &str,
     answer: &Applied,
 ) -> ApiResult<()> {
-    let mutation = mutation_record(org, terminal, id, seq, kind, payload, status, answer);
-    sales::insert_mutation(tx, &mutation).await?;
+    let mut batch = Batch::new();
+    queue_record(
+        &mut batch, org, terminal, id, seq, kind, payload, status, answer,
+    );
+    batch.execute(tx).await?;
     Ok(())
 }
 
@@ -117,22 +120,7 @@ pub fn queue_record(
     status: &str,
     answer: &Applied,
 ) {
-    let mutation = mutation_record(org, terminal, id, seq, kind, payload, status, answer);
-    sales::push_mutation(batch, &mutation);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn mutation_record(
-    org: OrgId,
-    terminal: TerminalId,
-    id: Uuid,
-    seq: i64,
-    kind: &str,
-    payload: &str,
-    status: &str,
-    answer: &Applied,
-) -> MutationRecord {
-    MutationRecord {
+    let mutation = MutationRecord {
         id,
         org_id: org,
         terminal_id: terminal,
@@ -143,5 +131,24 @@ fn mutation_record(
         http_status: i64::from(answer.status.as_u16()),
         result: answer.body.to_string(),
         received_at: now_ms(),
+    };
+    sales::push_mutation(batch, &mutation);
+}
+
+/// The answer to a write refused by a terminal's unique receipt number (`constraint` on
+/// PostgreSQL, `columns` as SQLite names them); any other error as it is.
+pub fn receipt_number_taken(
+    e: chainsync_storage::StorageError,
+    constraint: &str,
+    columns: &str,
+) -> ApiError {
+    if e.is_conflict_on(constraint, columns) {
+        ApiError::conflict(
+            "receipt_number_taken",
+            "this terminal already used this receipt number",
+        )
+        .field("receipt_number")
+    } else {
+        e.into()
     }
 }

@@ -639,18 +639,11 @@ pub async fn apply_return(
         refunds: serde_json::to_string(&refunds).map_err(ApiError::internal)?,
     };
     returns::insert(tx, &record, &lines).await.map_err(|e| {
-        if e.is_conflict_on(
+        mutation::receipt_number_taken(
+            e,
             "returns_terminal_receipt_key",
             "returns.terminal_id, returns.receipt_number",
-        ) {
-            ApiError::conflict(
-                "receipt_number_taken",
-                "this terminal already used this receipt number",
-            )
-            .field("receipt_number")
-        } else {
-            e.into()
-        }
+        )
     })?;
     if exchange_credit > 0 {
         returns::set_exchange_credit(tx, return_id, exchange_credit).await?;

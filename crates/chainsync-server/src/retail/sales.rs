@@ -489,18 +489,11 @@ pub async fn apply_sale(
         );
     }
     batch.execute(tx).await.map_err(|e| {
-        if e.is_conflict_on(
+        mutation::receipt_number_taken(
+            e,
             "sales_terminal_receipt_key",
             "sales.terminal_id, sales.receipt_number",
-        ) {
-            ApiError::conflict(
-                "receipt_number_taken",
-                "this terminal already used this receipt number",
-            )
-            .field("receipt_number")
-        } else {
-            e.into()
-        }
+        )
     })?;
     Ok(answer)
 }
