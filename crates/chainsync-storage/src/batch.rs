@@ -14,7 +14,8 @@
 //! - Statements run in the order they were queued; the first failure stops the batch and is
 //!   returned (the caller rolls the transaction back, as after any failed statement).
 //! - Only statements whose results nobody reads may be queued (inserts, updates checked by
-//!   nothing): the batch returns the total of rows affected, nothing else.
+//!   nothing), without a `RETURNING` clause of their own (PostgreSQL's form adds one): the
+//!   batch returns the total of rows affected, nothing else.
 //! - Each statement is written with its own placeholders `$1..$k`; the batch renumbers them
 //!   into one argument list, so values are always bound, never formatted into the text.
 

@@ -99,7 +99,7 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
     let now = now_ms();
     let mut appender = Appender::default();
     // Notifications and channel rows are only written, never read back in the step: they
-    // go to the database together (one round trip on SQLite).
+    // go to the database together, in one round trip.
     let mut writes = Batch::new();
     let mut out = Vec::with_capacity(batch.len());
     let mut audiences: HashMap<OrgId, Audience> = HashMap::new();

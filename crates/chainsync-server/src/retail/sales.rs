@@ -407,7 +407,7 @@ pub async fn apply_sale(
         })
         .collect();
     // Everything below the stock projection is only written, never read back: it goes to the
-    // database as one batch (one round trip on SQLite) after the sale is fully built.
+    // database as one batch (one round trip) after the sale is fully built.
     let mut batch = Batch::new();
     let outcomes = move_stocks_queued(tx, &movements, &mut batch).await?;
     let mut lines = Vec::with_capacity(priced.lines.len());
