@@ -82,6 +82,21 @@ impl Batch {
             Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
         }
     }
+
+    /// Runs every queued statement on its own, in order (a round trip each): for writes whose
+    /// batch would take a new shape on every call, where PostgreSQL would parse and plan the
+    /// joined statement afresh each time while each fixed text stays prepared.
+    pub async fn execute_each(self, conn: &mut Conn) -> StorageResult<u64> {
+        let mut affected = 0;
+        for (text, args) in self.statements {
+            affected += Sql::from_parts(text, args)
+                .build()
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        }
+        Ok(affected)
+    }
 }
 
 /// One PostgreSQL statement running all `statements`:

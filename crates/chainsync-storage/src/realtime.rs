@@ -184,10 +184,17 @@ impl Appender {
         })
     }
 
-    /// Writes the appended events and the new heads, after whatever `batch` already holds,
-    /// in one statement batch.
+    /// Writes the appended events and the new heads, after whatever `batch` already holds.
+    ///
+    /// On SQLite: one batch, events in multi-row inserts. On PostgreSQL: one fixed-text
+    /// statement per row, run one after another, because a step's batch changes shape with its
+    /// numbers of events, notifications and channels, and PostgreSQL would parse and plan each
+    /// new shape (measured: publishing ~6 % slower as one varying statement), while fixed
+    /// texts stay prepared on the connection.
     pub async fn finish(self, tx: &mut Conn, mut batch: Batch) -> StorageResult<()> {
-        for chunk in self.rows.chunks(ROWS_PER_INSERT) {
+        let postgres = !tx.backend_name().eq_ignore_ascii_case("sqlite");
+        let per_insert = if postgres { 1 } else { ROWS_PER_INSERT };
+        for chunk in self.rows.chunks(per_insert) {
             let mut insert = Sql::new(
                 "INSERT INTO channel_events (channel, seq, event_id, body, created_at) VALUES ",
             );
@@ -213,7 +220,11 @@ impl Appender {
                 .bind(Arg::Text(channel));
             batch.push(update);
         }
-        batch.execute(tx).await?;
+        if postgres {
+            batch.execute_each(tx).await?;
+        } else {
+            batch.execute(tx).await?;
+        }
         Ok(())
     }
 }
