@@ -17,7 +17,7 @@
 
 use crate::checkpoint;
 use crate::group_sync::GroupSync;
-use crate::writer::{WriteStats, WriteTx, Writer};
+use crate::writer::{CommitHook, WriteStats, WriteTx, Writer};
 use crate::{StorageError, StorageResult};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions};
@@ -238,7 +238,7 @@ impl Db {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite_pragmas(writer_synchronous)))
                     .execute(&mut conn)
                     .await?;
-                let writer = Writer::new(conn);
+                let writer = Writer::new(conn, durable.clone());
                 if on_disk {
                     let mut conn = connect_options.connect().await?;
                     sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite_pragmas(synchronous)))
@@ -311,6 +311,19 @@ impl Db {
                 durable: None,
             },
         })
+    }
+
+    /// SQLite: installs the hook that runs in every write transaction right before it commits
+    /// (see `writer`), replacing any earlier one; `None` removes it. Returns `false` on
+    /// PostgreSQL, which has no single writer to run it.
+    pub async fn set_commit_hook(&self, hook: Option<Arc<dyn CommitHook>>) -> bool {
+        match &self.writer {
+            Some(writer) => {
+                writer.set_hook(hook).await;
+                true
+            }
+            None => false,
+        }
     }
 
     /// SQLite: what the writer connection has committed so far; `None` on PostgreSQL.

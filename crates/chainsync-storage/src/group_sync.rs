@@ -72,11 +72,22 @@ impl GroupSync {
 
     /// Returns once the commit that just finished on the writer connection is on disk.
     pub(crate) async fn durable(self: &Arc<Self>) -> std::io::Result<()> {
-        let ticket = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.committed += 1;
-            state.committed
-        };
+        let ticket = self.register();
+        self.wait(ticket).await
+    }
+
+    /// Registers the commit that just finished on the writer connection; [`GroupSync::wait`]
+    /// with the ticket returns once it is on disk. Registering under the writer's lock, right
+    /// after `COMMIT`, lets a waiter that is not the committing task share the `fsync` of the
+    /// commits around it.
+    pub(crate) fn register(&self) -> u64 {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.committed += 1;
+        state.committed
+    }
+
+    /// Returns once the commit registered as `ticket` is on disk.
+    pub(crate) async fn wait(self: &Arc<Self>, ticket: u64) -> std::io::Result<()> {
         let mut synced = self.synced.subscribe();
         loop {
             if self.poisoned.load(Ordering::Acquire) {

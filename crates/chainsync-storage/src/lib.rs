@@ -47,7 +47,7 @@ mod writer;
 
 pub use db::{Backend, Conn, Db, DbOptions, Tx};
 pub use error::{StorageError, StorageResult};
-pub use writer::WriteStats;
+pub use writer::{CommitHook, Durable, WriteStats};
 
 /// Milliseconds since the Unix epoch, the storage's time representation.
 pub fn now_ms() -> i64 {

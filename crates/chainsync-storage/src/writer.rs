@@ -30,9 +30,20 @@
 //!   whole transaction) is undone before the connection runs anything else.
 //! - Code holding a write transaction never opens a second one in the same task (it would wait
 //!   for itself).
+//!
+//! **Commit hook.** A [`CommitHook`] (the real-time relay installs one) runs inside every
+//! transaction of the writer, grouped batch or plain, right before its `COMMIT`, in a savepoint
+//! of its own: what it writes commits with the transaction, and if it fails only its own
+//! writes are undone. It is told, under the writer's lock and so in commit order, whether the
+//! transaction committed; a [`Durable`] handle then says when that commit is on disk. The
+//! relay uses it to give an outbox event its channel offset in the commit that wrote the
+//! event: one durable commit per event instead of two.
 
+use crate::group_sync::GroupSync;
 use sqlx::AnyConnection;
 use sqlx::{Connection, Executor};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -50,6 +61,45 @@ pub(crate) const ORPHAN_WAIT: Duration = Duration::from_millis(20);
 const SAVEPOINT: &str = "SAVEPOINT chainsync_grouped";
 const RELEASE: &str = "RELEASE chainsync_grouped";
 const ROLLBACK_TO: &str = "ROLLBACK TO chainsync_grouped; RELEASE chainsync_grouped";
+const HOOK_SAVEPOINT: &str = "SAVEPOINT chainsync_hook";
+const HOOK_RELEASE: &str = "RELEASE chainsync_hook";
+const HOOK_ROLLBACK_TO: &str = "ROLLBACK TO chainsync_hook; RELEASE chainsync_hook";
+
+/// Work that runs in every write transaction of the writer right before its `COMMIT` (see
+/// the module header). Its methods run while the writer's lock is held: they must not open a
+/// transaction of the [`crate::Db`] (it would wait for itself) and should be short.
+pub trait CommitHook: Send + Sync {
+    /// Runs inside the transaction about to commit, after every write in it, in a savepoint
+    /// of its own. An error undoes only the hook's writes; the transaction still commits.
+    fn before_commit<'c>(
+        &'c self,
+        conn: &'c mut AnyConnection,
+    ) -> Pin<Box<dyn Future<Output = crate::StorageResult<()>> + Send + 'c>>;
+    /// The transaction whose `before_commit` succeeded committed; `durable` says when the
+    /// commit is on disk.
+    fn committed(&self, durable: Durable);
+    /// The transaction whose `before_commit` succeeded did not commit (or the hook's own
+    /// writes were undone): nothing it wrote exists.
+    fn abandoned(&self);
+}
+
+/// When a commit reported to a [`CommitHook`] is on disk.
+#[derive(Debug)]
+pub struct Durable {
+    group: Option<Arc<GroupSync>>,
+    ticket: u64,
+}
+
+impl Durable {
+    /// Returns once the commit is durable: at once without group commit (the commit itself
+    /// waited for the disk, or durability was turned off).
+    pub async fn wait(self) -> std::io::Result<()> {
+        match self.group {
+            Some(group) => group.wait(self.ticket).await,
+            None => Ok(()),
+        }
+    }
+}
 
 /// The outcome of a batch's `COMMIT`, shared with every write in it.
 type Outcome = Option<Result<(), Arc<str>>>;
@@ -104,6 +154,9 @@ struct State {
     next_batch: u64,
     /// What a transaction dropped without commit or rollback left to undo.
     undo: Option<Undo>,
+    hook: Option<Arc<dyn CommitHook>>,
+    /// Group commit, when commits wait for a shared `fsync` (for the hook's [`Durable`]).
+    durable: Option<Arc<GroupSync>>,
 }
 
 #[derive(Clone, Copy)]
@@ -161,12 +214,58 @@ impl State {
         }
     }
 
+    /// Runs the commit hook, if any, in the transaction about to commit; returns it when its
+    /// writes are in the transaction (it must then hear how the commit went).
+    async fn run_hook(&mut self) -> Option<Arc<dyn CommitHook>> {
+        let hook = self.hook.clone()?;
+        if let Err(e) = self.run(HOOK_SAVEPOINT).await {
+            tracing::warn!(error = %e, "the commit hook's savepoint failed; committing without it");
+            return None;
+        }
+        let ran = match self.conn() {
+            Ok(conn) => hook.before_commit(conn).await,
+            Err(e) => Err(e.into()),
+        };
+        let ran = match ran {
+            Ok(()) => self
+                .run(HOOK_RELEASE)
+                .await
+                .map_err(crate::StorageError::from),
+            Err(e) => Err(e),
+        };
+        match ran {
+            Ok(()) => Some(hook),
+            Err(e) => {
+                tracing::warn!(error = ?e, "the commit hook failed; its writes are undone, the transaction commits without them");
+                hook.abandoned();
+                let _ = self.run(HOOK_ROLLBACK_TO).await;
+                None
+            }
+        }
+    }
+
+    /// Tells the hook that ran in this transaction how its `COMMIT` went.
+    fn after_commit(&self, hook: Option<Arc<dyn CommitHook>>, committed: bool) {
+        let Some(hook) = hook else { return };
+        if committed {
+            hook.committed(Durable {
+                group: self.durable.clone(),
+                ticket: self.durable.as_ref().map_or(0, |group| group.register()),
+            });
+        } else {
+            hook.abandoned();
+        }
+    }
+
     /// Commits the open batch, if any, and tells its members; returns the outcome.
     async fn commit_batch(&mut self) -> Result<(), sqlx::Error> {
         let Some(batch) = self.batch.take() else {
             return Ok(());
         };
-        match self.run("COMMIT").await {
+        let hook = self.run_hook().await;
+        let result = self.run("COMMIT").await;
+        self.after_commit(hook, result.is_ok());
+        match result {
             Ok(()) => {
                 self.counters
                     .grouped_commits
@@ -198,7 +297,8 @@ impl State {
 }
 
 impl Writer {
-    pub(crate) fn new(conn: AnyConnection) -> Writer {
+    /// The writer on `conn`; `durable` is the group commit its commits wait for, if any.
+    pub(crate) fn new(conn: AnyConnection, durable: Option<Arc<GroupSync>>) -> Writer {
         let counters = Arc::new(Counters::default());
         Writer {
             state: Arc::new(Mutex::new(State {
@@ -207,9 +307,16 @@ impl Writer {
                 batch: None,
                 next_batch: 0,
                 undo: None,
+                hook: None,
+                durable,
             })),
             counters,
         }
+    }
+
+    /// Installs (or with `None` removes) the hook every later commit runs.
+    pub(crate) async fn set_hook(&self, hook: Option<Arc<dyn CommitHook>>) {
+        self.state.lock().await.hook = hook;
     }
 
     async fn lock(&self) -> OwnedMutexGuard<State> {
@@ -381,7 +488,10 @@ impl WriteTx {
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
         let mut guard = self.guard.take().ok_or_else(closed)?;
         let Some(id) = self.batch else {
-            return match guard.run("COMMIT").await {
+            let hook = guard.run_hook().await;
+            let result = guard.run("COMMIT").await;
+            guard.after_commit(hook, result.is_ok());
+            return match result {
                 Ok(()) => {
                     guard.counters.plain_commits.fetch_add(1, Ordering::Relaxed);
                     Ok(())

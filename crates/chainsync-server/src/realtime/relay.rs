@@ -9,6 +9,9 @@
 //! cursor and commits. Only then is the batch published, so nothing uncommitted is ever sent,
 //! and a crash between commit and publish loses nothing: subscribers find the events in the
 //! database (gap fill and sweep).
+//!
+//! On SQLite the same work runs inside the commit that writes the events (see [`Inline`]):
+//! the loop then only catches what a commit's hook could not relay.
 
 use super::bus::Bus;
 use chainsync_domain::ids::{OrgId, StoreId, UserId};
@@ -17,12 +20,16 @@ use chainsync_storage::batch::Batch;
 use chainsync_storage::events::{self, EventRecord};
 use chainsync_storage::notifications::{self, NotificationRecord};
 use chainsync_storage::realtime::{self as history, Appender, ChannelEvent};
-use chainsync_storage::{Db, StorageResult, now_ms};
+use chainsync_storage::{
+    Backend, CommitHook, Conn, Db, Durable, StorageError, StorageResult, now_ms,
+};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 /// Outbox rows read per step.
 const BATCH: u32 = 500;
@@ -86,15 +93,40 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
         }
     }
     let mut tx = db.begin_grouped_write().await?;
-    if !history::try_lock_relay(&mut tx, db.backend()).await? {
-        tx.rollback().await?;
-        return Ok((Step::Busy, Vec::new()));
+    match relay_pending(&mut tx, db.backend()).await? {
+        Pending::Busy => {
+            tx.rollback().await?;
+            Ok((Step::Busy, Vec::new()))
+        }
+        Pending::Relayed(0, _) => {
+            tx.rollback().await?;
+            Ok((Step::Relayed(0), Vec::new()))
+        }
+        Pending::Relayed(n, out) => {
+            tx.commit().await?;
+            Ok((Step::Relayed(n), out))
+        }
     }
-    let cursor = history::relay_cursor(&mut tx).await?;
-    let batch = events::read_after(&mut tx, db.backend(), cursor, BATCH).await?;
+}
+
+/// What [`relay_pending`] did.
+enum Pending {
+    /// Relayed this many outbox events into these channel events (0: nothing was pending,
+    /// nothing was written).
+    Relayed(usize, Vec<ChannelEvent>),
+    /// Another process holds the relay lock or moved the cursor first: roll back.
+    Busy,
+}
+
+/// Relays up to [`BATCH`] outbox events after the cursor inside `tx`, a write transaction.
+async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending> {
+    if !history::try_lock_relay(&mut *tx, backend).await? {
+        return Ok(Pending::Busy);
+    }
+    let cursor = history::relay_cursor(&mut *tx).await?;
+    let batch = events::read_after(&mut *tx, backend, cursor, BATCH).await?;
     let Some(last) = batch.last().map(|e| e.position) else {
-        tx.rollback().await?;
-        return Ok((Step::Relayed(0), Vec::new()));
+        return Ok(Pending::Relayed(0, Vec::new()));
     };
     let now = now_ms();
     let mut appender = Appender::default();
@@ -105,7 +137,7 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
     let mut audiences: HashMap<OrgId, Audience> = HashMap::new();
     for record in &batch {
         relay_one(
-            &mut tx,
+            &mut *tx,
             record,
             now,
             &mut appender,
@@ -115,13 +147,94 @@ pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
         )
         .await?;
     }
-    appender.finish(&mut tx, writes).await?;
-    if !history::advance_relay(&mut tx, cursor, last, now).await? {
-        tx.rollback().await?;
-        return Ok((Step::Busy, Vec::new()));
+    appender.finish(&mut *tx, writes).await?;
+    if !history::advance_relay(&mut *tx, cursor, last, now).await? {
+        return Ok(Pending::Busy);
     }
-    tx.commit().await?;
-    Ok((Step::Relayed(batch.len()), out))
+    Ok(Pending::Relayed(batch.len(), out))
+}
+
+/// The relay as the SQLite writer's commit hook: every write transaction relays the outbox
+/// events it wrote (and any still pending) before its `COMMIT`, so an event's channel offset
+/// is made in the commit that makes the event — one durable commit instead of two, and no
+/// hand-off to the relay loop. The channel events go to [`publish_inline`] in commit order
+/// (the hook hears of commits under the writer's lock), which publishes each batch once its
+/// commit is on disk, never before.
+#[derive(Debug)]
+pub struct Inline {
+    /// What the transaction being committed relayed, until it is known to have committed.
+    pending: Mutex<Vec<ChannelEvent>>,
+    committed: mpsc::UnboundedSender<(Durable, Vec<ChannelEvent>)>,
+}
+
+impl Inline {
+    /// The hook, and the receiver [`publish_inline`] takes.
+    pub fn new() -> (
+        Arc<Inline>,
+        mpsc::UnboundedReceiver<(Durable, Vec<ChannelEvent>)>,
+    ) {
+        let (committed, rx) = mpsc::unbounded_channel();
+        (
+            Arc::new(Inline {
+                pending: Mutex::new(Vec::new()),
+                committed,
+            }),
+            rx,
+        )
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Vec<ChannelEvent>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl CommitHook for Inline {
+    fn before_commit<'c>(
+        &'c self,
+        conn: &'c mut Conn,
+    ) -> Pin<Box<dyn Future<Output = StorageResult<()>> + Send + 'c>> {
+        Box::pin(async move {
+            match relay_pending(conn, Backend::Sqlite).await? {
+                Pending::Relayed(_, out) => {
+                    *self.pending() = out;
+                    Ok(())
+                }
+                // The transaction holds SQLite's write lock and read the cursor itself, so
+                // another relay cannot move it; if one did, the loop relays later.
+                Pending::Busy => Err(StorageError::Conflict("realtime_relay cursor moved".into())),
+            }
+        })
+    }
+
+    fn committed(&self, durable: Durable) {
+        let out = std::mem::take(&mut *self.pending());
+        if !out.is_empty() {
+            // The receiver is gone only when real-time stopped: the events are in the
+            // database, where subscribers find them.
+            let _ = self.committed.send((durable, out));
+        }
+    }
+
+    fn abandoned(&self) {
+        self.pending().clear();
+    }
+}
+
+/// Publishes what the commit hook relayed, in commit order, each batch once its commit is
+/// durable.
+pub async fn publish_inline(
+    mut committed: mpsc::UnboundedReceiver<(Durable, Vec<ChannelEvent>)>,
+    bus: Arc<Bus>,
+) {
+    while let Some((durable, events)) = committed.recv().await {
+        match durable.wait().await {
+            Ok(()) => bus.publish(events).await,
+            // Not durable, so not sent: the server acknowledges no write any more either.
+            Err(e) => {
+                tracing::error!(error = %e, "relayed events not published: their commit could not be made durable")
+            }
+        }
+    }
 }
 
 async fn relay_one(
@@ -220,16 +333,58 @@ async fn relay_one(
     Ok(())
 }
 
-/// Runs the relay until the process ends: woken by local writes (`poke`) and by a poll.
+/// The loop's step when the commit hook relays: a grouped write with nothing of its own,
+/// whose commit runs the hook, when the outbox holds something (a plain transaction committed
+/// before the hook was installed, or a hook that failed).
+async fn step_through_hook(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
+    {
+        let mut conn = db.conn().await?;
+        let cursor = history::relay_cursor(&mut conn).await?;
+        if events::read_after(&mut conn, db.backend(), cursor, 1)
+            .await?
+            .is_empty()
+        {
+            return Ok((Step::Relayed(0), Vec::new()));
+        }
+    }
+    db.begin_grouped_write().await?.commit().await?;
+    Ok((Step::Relayed(1), Vec::new()))
+}
+
+/// Runs the relay until the process ends: woken by local writes (`poke`) and by a poll. On
+/// SQLite it first installs [`Inline`] as the writer's commit hook and leaves the publishing
+/// to [`publish_inline`]; the loop then only catches up.
 pub async fn run(db: Db, bus: Arc<Bus>, poke: Arc<Notify>, poll: Duration) {
+    let (inline, committed) = Inline::new();
+    let hooked = db.set_commit_hook(Some(inline)).await;
+    // In this task, so that stopping the relay stops the publishing too.
+    let publisher = async {
+        if hooked {
+            publish_inline(committed, bus.clone()).await;
+        }
+    };
+    tokio::join!(publisher, relay_loop(&db, &bus, &poke, poll, hooked));
+}
+
+async fn relay_loop(db: &Db, bus: &Bus, poke: &Notify, poll: Duration, hooked: bool) {
     loop {
-        tokio::select! {
-            () = poke.notified() => {}
-            () = tokio::time::sleep(poll) => {}
+        if hooked {
+            // Commits relay their own events; pokes would only cost the loop a read each.
+            tokio::time::sleep(poll).await;
+        } else {
+            tokio::select! {
+                () = poke.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
         }
         let mut busy_retries = 0;
         loop {
-            match step(&db).await {
+            let stepped = if hooked {
+                step_through_hook(db).await
+            } else {
+                step(db).await
+            };
+            match stepped {
                 Ok((Step::Relayed(0), _)) => break,
                 Ok((Step::Relayed(_), events)) => bus.publish(events).await,
                 Ok((Step::Busy, _)) => {
