@@ -244,7 +244,7 @@ impl Db {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite_pragmas(synchronous)))
                         .execute(&mut conn)
                         .await?;
-                    checkpoint::spawn(conn, writer.downgrade());
+                    checkpoint::spawn(conn, writer.downgrade(), &file);
                 }
                 (Some(writer), durable)
             }
