@@ -262,8 +262,12 @@ impl State {
         let Some(batch) = self.batch.take() else {
             return Ok(());
         };
+        // Should this future be dropped before `COMMIT` returns (a cancelled request), the
+        // next lock holder rolls back what is left open; the members were not answered.
+        self.undo = Some(Undo::Transaction);
         let hook = self.run_hook().await;
         let result = self.run("COMMIT").await;
+        self.undo = None;
         self.after_commit(hook, result.is_ok());
         match result {
             Ok(()) => {
@@ -488,11 +492,15 @@ impl WriteTx {
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
         let mut guard = self.guard.take().ok_or_else(closed)?;
         let Some(id) = self.batch else {
+            // As in `commit_batch`: dropped before `COMMIT` returns, the next lock holder
+            // rolls back.
+            guard.undo = Some(Undo::Transaction);
             let hook = guard.run_hook().await;
             let result = guard.run("COMMIT").await;
             guard.after_commit(hook, result.is_ok());
             return match result {
                 Ok(()) => {
+                    guard.undo = None;
                     guard.counters.plain_commits.fetch_add(1, Ordering::Relaxed);
                     Ok(())
                 }

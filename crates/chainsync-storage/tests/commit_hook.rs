@@ -18,6 +18,7 @@ use std::time::Duration;
 on_both_backends!(
     the_hooks_writes_commit_with_each_transaction_and_it_hears_of_every_commit,
     a_failing_hook_undoes_only_its_own_writes,
+    a_commit_abandoned_during_the_hook_is_rolled_back_and_writing_goes_on,
 );
 
 /// A hook that counts the transaction's `work` events and records the count as a `hooked`
@@ -26,6 +27,8 @@ on_both_backends!(
 struct Recorder {
     org: Mutex<Option<OrgId>>,
     fail: bool,
+    /// How long `before_commit` takes (to abandon a commit in the middle of it).
+    delay: Mutex<Option<Duration>>,
     /// The count of the transaction being committed, until it is known to have committed.
     pending: Mutex<Option<i64>>,
     committed: Mutex<Vec<(i64, Durable)>>,
@@ -52,6 +55,10 @@ impl CommitHook for Recorder {
                 return Ok(());
             };
             let seen = count_work(&mut *conn, org).await?;
+            let delay = *self.delay.lock().unwrap();
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
             let payload = serde_json::json!({ "seen": seen });
             events::append(&mut *conn, org, None, "hooked", &payload, 1).await?;
             if self.fail {
@@ -236,4 +243,68 @@ async fn a_failing_hook_undoes_only_its_own_writes(backend: TestBackend) {
     assert!(committed_of(&db, org.id, "hooked").await.is_empty());
     assert!(hook.committed.lock().unwrap().is_empty());
     assert_eq!(*hook.abandoned.lock().unwrap(), 2);
+}
+
+async fn a_commit_abandoned_during_the_hook_is_rolled_back_and_writing_goes_on(
+    backend: TestBackend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let hook = Arc::new(Recorder {
+        delay: Mutex::new(Some(Duration::from_millis(300))),
+        ..Recorder::default()
+    });
+    if !db.set_commit_hook(Some(hook.clone())).await {
+        return;
+    }
+    *hook.org.lock().unwrap() = Some(org.id);
+    // A request that goes away while its commit runs the hook (plain, then grouped).
+    for grouped in [false, true] {
+        let mut tx = if grouped {
+            db.begin_grouped_write().await.unwrap()
+        } else {
+            db.begin_write().await.unwrap()
+        };
+        events::append(
+            &mut tx,
+            org.id,
+            None,
+            "work-dropped",
+            &serde_json::json!({}),
+            1,
+        )
+        .await
+        .unwrap();
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), tx.commit()).await;
+        assert!(gave_up.is_err(), "the commit was still in the hook");
+    }
+    // The next writes run, commit and find nothing of the abandoned ones.
+    *hook.delay.lock().unwrap() = None;
+    for grouped in [false, true] {
+        let mut tx = if grouped {
+            db.begin_grouped_write().await.unwrap()
+        } else {
+            db.begin_write().await.unwrap()
+        };
+        events::append(
+            &mut tx,
+            org.id,
+            None,
+            "work-kept",
+            &serde_json::json!({}),
+            1,
+        )
+        .await
+        .unwrap();
+        within("a later commit", tx.commit()).await.unwrap();
+    }
+    assert!(committed_of(&db, org.id, "work-dropped").await.is_empty());
+    assert_eq!(committed_of(&db, org.id, "work-kept").await.len(), 2);
+    let seen: Vec<i64> = committed_of(&db, org.id, "hooked")
+        .await
+        .iter()
+        .map(|p| p["seen"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seen, vec![1, 2], "only the later commits' hooks left rows");
 }
