@@ -78,19 +78,21 @@ async fn audience_of(conn: &mut chainsync_storage::Conn, org: OrgId) -> StorageR
     Ok(Audience { people })
 }
 
+/// Whether the outbox holds an event after the relay cursor, read on a pool connection: the
+/// relay looks before taking the write lock, since most polls find nothing and on SQLite a
+/// write transaction makes every writer wait for it.
+async fn outbox_has_pending(db: &Db) -> StorageResult<bool> {
+    let mut conn = db.conn().await?;
+    let cursor = history::relay_cursor(&mut conn).await?;
+    Ok(!events::read_after(&mut conn, db.backend(), cursor, 1)
+        .await?
+        .is_empty())
+}
+
 /// One relay step; the caller publishes the returned events after it returns.
 pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
-    // Look before taking the write lock: most polls find nothing, and on SQLite a write
-    // transaction would make every writer wait for it.
-    {
-        let mut conn = db.conn().await?;
-        let cursor = history::relay_cursor(&mut conn).await?;
-        if events::read_after(&mut conn, db.backend(), cursor, 1)
-            .await?
-            .is_empty()
-        {
-            return Ok((Step::Relayed(0), Vec::new()));
-        }
+    if !outbox_has_pending(db).await? {
+        return Ok((Step::Relayed(0), Vec::new()));
     }
     let mut tx = db.begin_grouped_write().await?;
     match relay_pending(&mut tx, db.backend()).await? {
@@ -337,15 +339,8 @@ async fn relay_one(
 /// whose commit runs the hook, when the outbox holds something (a plain transaction committed
 /// before the hook was installed, or a hook that failed).
 async fn step_through_hook(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
-    {
-        let mut conn = db.conn().await?;
-        let cursor = history::relay_cursor(&mut conn).await?;
-        if events::read_after(&mut conn, db.backend(), cursor, 1)
-            .await?
-            .is_empty()
-        {
-            return Ok((Step::Relayed(0), Vec::new()));
-        }
+    if !outbox_has_pending(db).await? {
+        return Ok((Step::Relayed(0), Vec::new()));
     }
     db.begin_grouped_write().await?.commit().await?;
     Ok((Step::Relayed(1), Vec::new()))
