@@ -132,6 +132,13 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
     };
     let now = now_ms();
     let mut appender = Appender::default();
+    let mut channels: Vec<String> = batch
+        .iter()
+        .map(|record| event_channel(record).to_string())
+        .collect();
+    channels.sort_unstable();
+    channels.dedup();
+    appender.preload(&mut *tx, &channels).await?;
     // Notifications and channel rows are only written, never read back in the step: they
     // go to the database together, in one round trip.
     let mut writes = Batch::new();
@@ -239,6 +246,15 @@ pub async fn publish_inline(
     }
 }
 
+/// The channel an outbox event goes to: its store's, or the organisation's for events
+/// without a store.
+fn event_channel(record: &EventRecord) -> Channel {
+    match record.store_id {
+        Some(store) => Channel::Store(store),
+        None => Channel::Org(record.org_id),
+    }
+}
+
 async fn relay_one(
     tx: &mut chainsync_storage::Conn,
     record: &EventRecord,
@@ -263,10 +279,7 @@ async fn relay_one(
         "store_id": store,
         "time": rfc3339(record.created_at),
     });
-    let channel = match store {
-        Some(store) => Channel::Store(store),
-        None => Channel::Org(record.org_id),
-    };
+    let channel = event_channel(record);
     out.push(
         appender
             .append(
