@@ -104,6 +104,19 @@ async fn committed_of(db: &Db, org: OrgId, kind: &str) -> Vec<serde_json::Value>
         .collect()
 }
 
+/// A write transaction, grouped or plain, holding one event of kind `kind`, not committed.
+async fn write_one(db: &Db, grouped: bool, org: OrgId, kind: &str) -> chainsync_storage::Tx {
+    let mut tx = if grouped {
+        db.begin_grouped_write().await.unwrap()
+    } else {
+        db.begin_write().await.unwrap()
+    };
+    events::append(&mut tx, org, None, kind, &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+    tx
+}
+
 async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), f)
         .await
@@ -229,14 +242,7 @@ async fn a_failing_hook_undoes_only_its_own_writes(backend: TestBackend) {
     }
     *hook.org.lock().unwrap() = Some(org.id);
     for grouped in [true, false] {
-        let mut tx = if grouped {
-            db.begin_grouped_write().await.unwrap()
-        } else {
-            db.begin_write().await.unwrap()
-        };
-        events::append(&mut tx, org.id, None, "work", &serde_json::json!({}), 1)
-            .await
-            .unwrap();
+        let tx = write_one(&db, grouped, org.id, "work").await;
         within("the commit", tx.commit()).await.unwrap();
     }
     assert_eq!(committed_of(&db, org.id, "work").await.len(), 2);
@@ -261,42 +267,14 @@ async fn a_commit_abandoned_during_the_hook_is_rolled_back_and_writing_goes_on(
     *hook.org.lock().unwrap() = Some(org.id);
     // A request that goes away while its commit runs the hook (plain, then grouped).
     for grouped in [false, true] {
-        let mut tx = if grouped {
-            db.begin_grouped_write().await.unwrap()
-        } else {
-            db.begin_write().await.unwrap()
-        };
-        events::append(
-            &mut tx,
-            org.id,
-            None,
-            "work-dropped",
-            &serde_json::json!({}),
-            1,
-        )
-        .await
-        .unwrap();
+        let tx = write_one(&db, grouped, org.id, "work-dropped").await;
         let gave_up = tokio::time::timeout(Duration::from_millis(50), tx.commit()).await;
         assert!(gave_up.is_err(), "the commit was still in the hook");
     }
     // The next writes run, commit and find nothing of the abandoned ones.
     *hook.delay.lock().unwrap() = None;
     for grouped in [false, true] {
-        let mut tx = if grouped {
-            db.begin_grouped_write().await.unwrap()
-        } else {
-            db.begin_write().await.unwrap()
-        };
-        events::append(
-            &mut tx,
-            org.id,
-            None,
-            "work-kept",
-            &serde_json::json!({}),
-            1,
-        )
-        .await
-        .unwrap();
+        let tx = write_one(&db, grouped, org.id, "work-kept").await;
         within("a later commit", tx.commit()).await.unwrap();
     }
     assert!(committed_of(&db, org.id, "work-dropped").await.is_empty());
