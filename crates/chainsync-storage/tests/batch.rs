@@ -4,9 +4,8 @@
 
 use chainsync_domain::ids::{OrgId, TerminalId};
 use chainsync_storage::batch::Batch;
-use chainsync_storage::orgs;
 use chainsync_storage::sales::{self, MutationRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
+use chainsync_storage::testing::{TestBackend, fresh_db, insert_org};
 use chainsync_storage::{Db, events, on_both_backends};
 use serde_json::json;
 use sqlx::Row;
@@ -17,11 +16,7 @@ on_both_backends!(
 );
 
 async fn new_org(db: &Db) -> OrgId {
-    let org = org_record("B");
-    orgs::insert(&mut db.conn().await.unwrap(), &org)
-        .await
-        .unwrap();
-    org.id
+    insert_org(db, "B").await.id
 }
 
 /// `(kind, payload, store_id)` of the org's events, in outbox order.

@@ -4,8 +4,8 @@
 //! and refuses the hook.
 
 use chainsync_domain::ids::OrgId;
-use chainsync_storage::orgs::{self, OrgRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
+use chainsync_storage::orgs::OrgRecord;
+use chainsync_storage::testing::{TestBackend, fresh_db, insert_org};
 use chainsync_storage::{
     CommitHook, Conn, Db, Durable, StorageError, StorageResult, events, on_both_backends,
 };
@@ -82,11 +82,7 @@ impl CommitHook for Recorder {
 }
 
 async fn new_org(db: &Db) -> OrgRecord {
-    let org = org_record("A");
-    orgs::insert(&mut db.conn().await.unwrap(), &org)
-        .await
-        .unwrap();
-    org
+    insert_org(db, "A").await
 }
 
 /// The committed events of `org` of kind `kind`, with their payloads, in outbox order.
@@ -143,17 +139,7 @@ async fn the_hooks_writes_commit_with_each_transaction_and_it_hears_of_every_com
         .map(|i| {
             let db = db.clone();
             tokio::spawn(async move {
-                let mut tx = db.begin_grouped_write().await.unwrap();
-                events::append(
-                    &mut tx,
-                    org.id,
-                    None,
-                    &format!("work{i}"),
-                    &serde_json::json!({}),
-                    1,
-                )
-                .await
-                .unwrap();
+                let tx = write_one(&db, true, org.id, &format!("work{i}")).await;
                 tx.commit().await.unwrap();
             })
         })
@@ -161,30 +147,10 @@ async fn the_hooks_writes_commit_with_each_transaction_and_it_hears_of_every_com
     for t in tasks {
         within("a grouped write", t).await.unwrap();
     }
-    let mut tx = db.begin_write().await.unwrap();
-    events::append(
-        &mut tx,
-        org.id,
-        None,
-        "work-plain",
-        &serde_json::json!({}),
-        1,
-    )
-    .await
-    .unwrap();
+    let tx = write_one(&db, false, org.id, "work-plain").await;
     within("a plain write", tx.commit()).await.unwrap();
     // A rolled-back write commits nothing, so the hook does not run for it.
-    let mut tx = db.begin_grouped_write().await.unwrap();
-    events::append(
-        &mut tx,
-        org.id,
-        None,
-        "work-undone",
-        &serde_json::json!({}),
-        1,
-    )
-    .await
-    .unwrap();
+    let tx = write_one(&db, true, org.id, "work-undone").await;
     tx.rollback().await.unwrap();
 
     let heard: Vec<(i64, Durable)> = std::mem::take(&mut *hook.committed.lock().unwrap());
@@ -211,17 +177,7 @@ async fn the_hooks_writes_commit_with_each_transaction_and_it_hears_of_every_com
 
     // Removed, it runs no more.
     assert!(db.set_commit_hook(None).await);
-    let mut tx = db.begin_write().await.unwrap();
-    events::append(
-        &mut tx,
-        org.id,
-        None,
-        "work-after",
-        &serde_json::json!({}),
-        1,
-    )
-    .await
-    .unwrap();
+    let tx = write_one(&db, false, org.id, "work-after").await;
     tx.commit().await.unwrap();
     assert_eq!(
         committed_of(&db, org.id, "hooked").await.len(),

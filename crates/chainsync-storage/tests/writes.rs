@@ -4,7 +4,7 @@
 
 use chainsync_domain::ids::OrgId;
 use chainsync_storage::orgs::{self, OrgRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
+use chainsync_storage::testing::{TestBackend, fresh_db, insert_org};
 use chainsync_storage::{Db, events, on_both_backends};
 use sqlx::Row;
 use std::time::Duration;
@@ -18,11 +18,7 @@ on_both_backends!(
 );
 
 async fn new_org(db: &Db) -> OrgRecord {
-    let org = org_record("A");
-    orgs::insert(&mut db.conn().await.unwrap(), &org)
-        .await
-        .unwrap();
-    org
+    insert_org(db, "A").await
 }
 
 /// Appends one event of kind `kind` in `tx`.
