@@ -17,7 +17,7 @@ use super::bus::Bus;
 use chainsync_domain::ids::{OrgId, StoreId, UserId};
 use chainsync_domain::realtime::{Channel, Decision, Preferences, Recipient, classify};
 use chainsync_storage::batch::Batch;
-use chainsync_storage::events::{self, EventRecord};
+use chainsync_storage::events::{self, EventRecord, Position};
 use chainsync_storage::notifications::{self, NotificationRecord};
 use chainsync_storage::realtime::{self as history, Appender, ChannelEvent};
 use chainsync_storage::{
@@ -39,6 +39,8 @@ const BATCH: u32 = 500;
 pub enum Step {
     /// Relayed this many outbox events (0: the outbox is drained).
     Relayed(usize),
+    /// The commit hook relayed (and publishes) what was pending: look again.
+    Advanced,
     /// Another process holds the relay lock or moved the cursor first.
     Busy,
 }
@@ -78,20 +80,19 @@ async fn audience_of(conn: &mut chainsync_storage::Conn, org: OrgId) -> StorageR
     Ok(Audience { people })
 }
 
-/// Whether the outbox holds an event after the relay cursor, read on a pool connection: the
+/// The relay cursor when the outbox holds an event after it, read on a pool connection: the
 /// relay looks before taking the write lock, since most polls find nothing and on SQLite a
 /// write transaction makes every writer wait for it.
-async fn outbox_has_pending(db: &Db) -> StorageResult<bool> {
+async fn pending_after(db: &Db) -> StorageResult<Option<Position>> {
     let mut conn = db.conn().await?;
     let cursor = history::relay_cursor(&mut conn).await?;
-    Ok(!events::read_after(&mut conn, db.backend(), cursor, 1)
-        .await?
-        .is_empty())
+    let next = events::read_after(&mut conn, db.backend(), cursor, 1).await?;
+    Ok((!next.is_empty()).then_some(cursor))
 }
 
 /// One relay step; the caller publishes the returned events after it returns.
 pub async fn step(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
-    if !outbox_has_pending(db).await? {
+    if pending_after(db).await?.is_none() {
         return Ok((Step::Relayed(0), Vec::new()));
     }
     let mut tx = db.begin_grouped_write().await?;
@@ -132,13 +133,15 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
     };
     let now = now_ms();
     let mut appender = Appender::default();
-    let mut channels: Vec<String> = batch
-        .iter()
-        .map(|record| event_channel(record).to_string())
-        .collect();
-    channels.sort_unstable();
-    channels.dedup();
-    appender.preload(&mut *tx, &channels).await?;
+    if backend == Backend::Postgres {
+        let mut channels: Vec<String> = batch
+            .iter()
+            .map(|record| event_channel(record).to_string())
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        appender.preload(&mut *tx, &channels).await?;
+    }
     // Notifications and channel rows are only written, never read back in the step: they
     // go to the database together, in one round trip.
     let mut writes = Batch::new();
@@ -349,14 +352,21 @@ async fn relay_one(
 }
 
 /// The loop's step when the commit hook relays: a grouped write with nothing of its own,
-/// whose commit runs the hook, when the outbox holds something (a plain transaction committed
-/// before the hook was installed, or a hook that failed).
+/// whose commit runs the hook, when the outbox holds something (a write committed before the
+/// hook was installed, one from another process, or one whose hook failed). An error when the
+/// hook relayed nothing (it failed again; the writer logged why), so the loop backs off
+/// instead of committing empty writes in a tight loop.
 async fn step_through_hook(db: &Db) -> StorageResult<(Step, Vec<ChannelEvent>)> {
-    if !outbox_has_pending(db).await? {
+    let Some(before) = pending_after(db).await? else {
         return Ok((Step::Relayed(0), Vec::new()));
-    }
+    };
     db.begin_grouped_write().await?.commit().await?;
-    Ok((Step::Relayed(1), Vec::new()))
+    if history::relay_cursor(&mut *db.conn().await?).await? == before {
+        return Err(StorageError::Conflict(
+            "the commit hook relayed nothing; the relay loop will retry".into(),
+        ));
+    }
+    Ok((Step::Advanced, Vec::new()))
 }
 
 /// Runs the relay until the process ends: woken by local writes (`poke`) and by a poll. On
@@ -394,6 +404,7 @@ async fn relay_loop(db: &Db, bus: &Bus, poke: &Notify, poll: Duration, hooked: b
             };
             match stepped {
                 Ok((Step::Relayed(0), _)) => break,
+                Ok((Step::Advanced, _)) => {}
                 Ok((Step::Relayed(_), events)) => bus.publish(events).await,
                 Ok((Step::Busy, _)) => {
                     // Another process is relaying; it may have read the outbox before our
@@ -411,5 +422,46 @@ async fn relay_loop(db: &Db, bus: &Bus, poke: &Notify, poll: Duration, hooked: b
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chainsync_storage::testing::{TestBackend, fresh_db, insert_org};
+
+    /// A commit hook that always fails, as a broken relay would.
+    struct Failing;
+
+    impl CommitHook for Failing {
+        fn before_commit<'c>(
+            &'c self,
+            _conn: &'c mut Conn,
+        ) -> Pin<Box<dyn Future<Output = StorageResult<()>> + Send + 'c>> {
+            Box::pin(async { Err(StorageError::Conflict("broken on purpose".into())) })
+        }
+        fn committed(&self, _durable: Durable) {}
+        fn abandoned(&self) {}
+    }
+
+    #[tokio::test]
+    async fn the_loops_step_through_the_hook_backs_off_when_it_relays_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = fresh_db(TestBackend::Sqlite, dir.path()).await;
+        let org = insert_org(&db, "R").await;
+        assert!(db.set_commit_hook(Some(Arc::new(Failing))).await);
+        let mut tx = db.begin_write().await.unwrap();
+        events::append(&mut tx, org.id, None, "test.event", &json!({}), now_ms())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // The event is pending and the hook cannot relay it: an error (the loop sleeps), not
+        // progress (the loop would commit empty writes as fast as it could).
+        assert!(step_through_hook(&db).await.is_err());
+
+        let (inline, _published) = Inline::new();
+        db.set_commit_hook(Some(inline)).await;
+        assert_eq!(step_through_hook(&db).await.unwrap().0, Step::Advanced);
+        assert_eq!(step_through_hook(&db).await.unwrap().0, Step::Relayed(0));
     }
 }
