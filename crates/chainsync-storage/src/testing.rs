@@ -95,7 +95,7 @@ macro_rules! on_both_backends {
 /// An organisation named `name` (see [`org_record`]), inserted into `db`.
 pub async fn insert_org(db: &Db, name: &str) -> OrgRecord {
     let org = org_record(name);
-    crate::orgs::insert(&mut *db.conn().await.expect("a connection"), &org)
+    crate::orgs::insert(&mut db.conn().await.expect("a connection"), &org)
         .await
         .expect("insert the organisation");
     org
