@@ -38,6 +38,12 @@
 //! transaction committed; a [`Durable`] handle then says when that commit is on disk. The
 //! relay uses it to give an outbox event its channel offset in the commit that wrote the
 //! event: one durable commit per event instead of two.
+//!
+//! **Round trips.** Every statement is a hand-off to sqlx's SQLite worker thread and back
+//! (two context switches, serial under the lock), so the writer's own control statements
+//! travel together: a batch's first member sends `BEGIN IMMEDIATE` with its `SAVEPOINT`; the
+//! member that commits the batch sends its `RELEASE` with the hook's `SAVEPOINT`; a hook that
+//! succeeded is released by the `COMMIT`'s own round trip.
 
 use crate::group_sync::GroupSync;
 use sqlx::AnyConnection;
@@ -59,11 +65,16 @@ pub(crate) const MAX_AGE: Duration = Duration::from_millis(4);
 pub(crate) const ORPHAN_WAIT: Duration = Duration::from_millis(20);
 
 const SAVEPOINT: &str = "SAVEPOINT chainsync_grouped";
+/// A batch's first member opens the batch and its own savepoint in one round trip.
+const BEGIN_GROUPED: &str = "BEGIN IMMEDIATE; SAVEPOINT chainsync_grouped";
+/// The member that commits its batch releases its savepoint and opens the hook's in one.
+const RELEASE_INTO_HOOK: &str = "RELEASE chainsync_grouped; SAVEPOINT chainsync_hook";
 const RELEASE: &str = "RELEASE chainsync_grouped";
 const ROLLBACK_TO: &str = "ROLLBACK TO chainsync_grouped; RELEASE chainsync_grouped";
 const HOOK_SAVEPOINT: &str = "SAVEPOINT chainsync_hook";
-const HOOK_RELEASE: &str = "RELEASE chainsync_hook";
 const HOOK_ROLLBACK_TO: &str = "ROLLBACK TO chainsync_hook; RELEASE chainsync_hook";
+/// A hook that succeeded is released and the transaction committed in one round trip.
+const HOOK_RELEASE_COMMIT: &str = "RELEASE chainsync_hook; COMMIT";
 
 /// Work that runs in every write transaction of the writer right before its `COMMIT` (see
 /// the module header). Its methods run while the writer's lock is held: they must not open a
@@ -214,24 +225,47 @@ impl State {
         }
     }
 
-    /// Runs the commit hook, if any, in the transaction about to commit; returns it when its
-    /// writes are in the transaction (it must then hear how the commit went).
-    async fn run_hook(&mut self) -> Option<Arc<dyn CommitHook>> {
-        let hook = self.hook.clone()?;
-        if let Err(e) = self.run(HOOK_SAVEPOINT).await {
-            tracing::warn!(error = %e, "the commit hook's savepoint failed; committing without it");
-            return None;
+    /// Runs the commit hook, if any, in the transaction about to commit, then commits;
+    /// `hook_savepoint_open` says the caller already opened the hook's savepoint (which it
+    /// does only when a hook is installed). Returns the commit's outcome.
+    ///
+    /// A hook that succeeded has its savepoint released by the `COMMIT`'s own round trip
+    /// ([`HOOK_RELEASE_COMMIT`]): should that `RELEASE` fail, the `COMMIT` does not run and
+    /// the whole transaction fails, hook included — all or nothing, as for any failed commit.
+    async fn hook_and_commit(&mut self, hook_savepoint_open: bool) -> Result<(), sqlx::Error> {
+        let hook = self.hook.clone();
+        let ran_hook = match hook {
+            Some(hook) => self.run_hook(hook, hook_savepoint_open).await,
+            None => None,
+        };
+        let result = self
+            .run(if ran_hook.is_some() {
+                HOOK_RELEASE_COMMIT
+            } else {
+                "COMMIT"
+            })
+            .await;
+        self.after_commit(ran_hook, result.is_ok());
+        result
+    }
+
+    /// Runs `hook` in its own savepoint (opened here unless `savepoint_open`); returns it when
+    /// its writes are in the transaction, the savepoint still open for the `COMMIT` to release
+    /// (it must then hear how the commit went).
+    async fn run_hook(
+        &mut self,
+        hook: Arc<dyn CommitHook>,
+        savepoint_open: bool,
+    ) -> Option<Arc<dyn CommitHook>> {
+        if !savepoint_open {
+            if let Err(e) = self.run(HOOK_SAVEPOINT).await {
+                tracing::warn!(error = %e, "the commit hook's savepoint failed; committing without it");
+                return None;
+            }
         }
         let ran = match self.conn() {
             Ok(conn) => hook.before_commit(conn).await,
             Err(e) => Err(e.into()),
-        };
-        let ran = match ran {
-            Ok(()) => self
-                .run(HOOK_RELEASE)
-                .await
-                .map_err(crate::StorageError::from),
-            Err(e) => Err(e),
         };
         match ran {
             Ok(()) => Some(hook),
@@ -259,16 +293,19 @@ impl State {
 
     /// Commits the open batch, if any, and tells its members; returns the outcome.
     async fn commit_batch(&mut self) -> Result<(), sqlx::Error> {
+        self.commit_batch_with(false).await
+    }
+
+    /// [`State::commit_batch`]; `hook_savepoint_open` as in [`State::hook_and_commit`].
+    async fn commit_batch_with(&mut self, hook_savepoint_open: bool) -> Result<(), sqlx::Error> {
         let Some(batch) = self.batch.take() else {
             return Ok(());
         };
         // Should this future be dropped before `COMMIT` returns (a cancelled request), the
         // next lock holder rolls back what is left open; the members were not answered.
         self.undo = Some(Undo::Transaction);
-        let hook = self.run_hook().await;
-        let result = self.run("COMMIT").await;
+        let result = self.hook_and_commit(hook_savepoint_open).await;
         self.undo = None;
-        self.after_commit(hook, result.is_ok());
         match result {
             Ok(()) => {
                 self.counters
@@ -347,8 +384,9 @@ impl Writer {
     pub(crate) async fn begin_grouped(&self) -> Result<WriteTx, sqlx::Error> {
         let mut guard = self.lock().await;
         if guard.batch.is_none() {
+            // Whichever of the two statements failed, rolling back leaves nothing behind.
             guard.undo = Some(Undo::Transaction);
-            guard.run("BEGIN IMMEDIATE").await?;
+            guard.run(BEGIN_GROUPED).await?;
             let id = guard.next_batch;
             guard.next_batch += 1;
             guard.batch = Some(Batch {
@@ -358,14 +396,14 @@ impl Writer {
                 opened: Instant::now(),
                 outcome: watch::Sender::new(None),
             });
-            guard.undo = None;
-        }
-        guard.undo = Some(Undo::Savepoint);
-        if let Err(e) = guard.run(SAVEPOINT).await {
-            // No savepoint was made: end the batch for the writes already in it.
-            guard.undo = None;
-            let _ = guard.commit_batch().await;
-            return Err(e);
+        } else {
+            guard.undo = Some(Undo::Savepoint);
+            if let Err(e) = guard.run(SAVEPOINT).await {
+                // No savepoint was made: end the batch for the writes already in it.
+                guard.undo = None;
+                let _ = guard.commit_batch().await;
+                return Err(e);
+            }
         }
         let batch = guard.batch.as_mut().expect("a batch is open");
         batch.members += 1;
@@ -495,9 +533,7 @@ impl WriteTx {
             // As in `commit_batch`: dropped before `COMMIT` returns, the next lock holder
             // rolls back.
             guard.undo = Some(Undo::Transaction);
-            let hook = guard.run_hook().await;
-            let result = guard.run("COMMIT").await;
-            guard.after_commit(hook, result.is_ok());
+            let result = guard.hook_and_commit(false).await;
             return match result {
                 Ok(()) => {
                     guard.undo = None;
@@ -510,17 +546,29 @@ impl WriteTx {
                 }
             };
         };
-        if let Err(e) = guard.run(RELEASE).await {
+        let batch = guard.batch.as_ref().ok_or_else(closed)?;
+        let commit_now = self.writer.counters.queued.load(Ordering::SeqCst) == 0
+            || batch.members >= MAX_MEMBERS
+            || batch.opened.elapsed() >= MAX_AGE;
+        // The member that commits opens the hook's savepoint in its release's round trip. If
+        // that fails, the settle's `ROLLBACK TO` finds which part ran: the member's savepoint
+        // still there (its write is undone alone) or not (the batch is ended and failed).
+        let hook_next = commit_now && guard.hook.is_some();
+        if let Err(e) = guard
+            .run(if hook_next {
+                RELEASE_INTO_HOOK
+            } else {
+                RELEASE
+            })
+            .await
+        {
             guard.undo = Some(Undo::Savepoint);
             return Err(e);
         }
         let batch = guard.batch.as_mut().ok_or_else(closed)?;
         batch.released += 1;
-        let commit_now = self.writer.counters.queued.load(Ordering::SeqCst) == 0
-            || batch.members >= MAX_MEMBERS
-            || batch.opened.elapsed() >= MAX_AGE;
         if commit_now {
-            return guard.commit_batch().await;
+            return guard.commit_batch_with(hook_next).await;
         }
         let mut outcome = batch.outcome.subscribe();
         drop(guard);
