@@ -199,27 +199,6 @@ pub async fn preferences(conn: &mut Conn, user: UserId) -> StorageResult<Option<
         .map_err(Into::into)
 }
 
-/// Every saved preferences document of `org`'s users.
-pub async fn preferences_of_org(
-    conn: &mut Conn,
-    org: OrgId,
-) -> StorageResult<Vec<(UserId, String)>> {
-    let rows = sqlx::query("SELECT user_id, body FROM notification_preferences WHERE org_id = $1")
-        .bind(org.to_string())
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("user_id")?
-                    .parse()
-                    .map_err(crate::error::corrupt)?,
-                r.try_get("body")?,
-            ))
-        })
-        .collect()
-}
-
 pub async fn save_preferences(
     conn: &mut Conn,
     user: UserId,

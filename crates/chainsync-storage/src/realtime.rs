@@ -74,6 +74,21 @@ pub async fn advance_relay(
     Ok(done.rows_affected() == 1)
 }
 
+/// SQLite only: queues the move of the relay cursor to `to` in `batch`, unconditionally.
+/// Only for a relay that read the outbox with [`crate::events::read_after_relay_cursor`] in
+/// the same write transaction (which no other writer can interleave with on SQLite).
+pub fn queue_advance_relay(batch: &mut Batch, to: Position, now: i64) {
+    let mut update = Sql::new("UPDATE realtime_relay SET outbox_tx = ");
+    update
+        .bind(Arg::Int(to.tx))
+        .push(", outbox_id = ")
+        .bind(Arg::Int(to.id))
+        .push(", updated_at = ")
+        .bind(Arg::Int(now))
+        .push(" WHERE id = 1");
+    batch.push(update);
+}
+
 /// A channel's identity and its newest offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -385,22 +400,31 @@ pub async fn prune(
     Ok(done.rows_affected())
 }
 
+/// Someone who may receive notifications in an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientRow {
+    pub user_id: UserId,
+    pub is_org_admin: bool,
+    /// The stores they manage.
+    pub managed: Vec<StoreId>,
+    /// Their saved notification preferences (JSON), if they saved any.
+    pub preferences: Option<String>,
+}
+
 /// The people who may receive notifications in `org`: active admins and managers, with the
-/// stores they manage.
-pub async fn recipients(
-    conn: &mut Conn,
-    org: OrgId,
-) -> StorageResult<Vec<(UserId, bool, Vec<StoreId>)>> {
+/// stores they manage and their saved preferences, in one statement.
+pub async fn recipients(conn: &mut Conn, org: OrgId) -> StorageResult<Vec<RecipientRow>> {
     let rows = sqlx::query(
-        "SELECT u.id, u.is_org_admin, m.store_id FROM users u \
+        "SELECT u.id, u.is_org_admin, m.store_id, p.body AS preferences FROM users u \
          LEFT JOIN memberships m ON m.user_id = u.id AND m.role = 'manager' \
+         LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.org_id = u.org_id \
          WHERE u.org_id = $1 AND u.active = 1 AND (u.is_org_admin = 1 OR m.store_id IS NOT NULL) \
          ORDER BY u.id",
     )
     .bind(org.to_string())
     .fetch_all(conn)
     .await?;
-    let mut out: Vec<(UserId, bool, Vec<StoreId>)> = Vec::new();
+    let mut out: Vec<RecipientRow> = Vec::new();
     for r in &rows {
         let id: UserId = r
             .try_get::<String, _>("id")?
@@ -413,8 +437,13 @@ pub async fn recipients(
             .transpose()
             .map_err(crate::error::corrupt)?;
         match out.last_mut() {
-            Some(last) if last.0 == id => last.2.extend(store),
-            _ => out.push((id, admin, store.into_iter().collect())),
+            Some(last) if last.user_id == id => last.managed.extend(store),
+            _ => out.push(RecipientRow {
+                user_id: id,
+                is_org_admin: admin,
+                managed: store.into_iter().collect(),
+                preferences: r.try_get("preferences")?,
+            }),
         }
     }
     Ok(out)

@@ -603,3 +603,44 @@ async fn a_late_commit_on_postgresql_is_not_skipped() {
         ["test.a", "test.b"]
     );
 }
+
+/// SQLite's relay reads the outbox after its cursor with the cursor in the same statement and
+/// moves the cursor with its other writes (no compare-and-set: the write transaction is the
+/// lock): what one transaction read and advanced past is not read again by the next, and what
+/// commits later is.
+#[tokio::test]
+async fn sqlite_relay_reads_after_its_cursor_and_moves_it_with_its_writes() {
+    let (db, _dir) = db(TestBackend::Sqlite).await;
+    let item = item(&db).await;
+    append_committed(&db, item.org, "test.first", 1, 3).await;
+    let relay = async |db: &Db| {
+        let mut tx = db.begin_write().await.unwrap();
+        let read = events::read_after_relay_cursor(&mut tx, 500).await.unwrap();
+        if let Some(last) = read.last() {
+            let mut writes = chainsync_storage::batch::Batch::new();
+            chainsync_storage::realtime::queue_advance_relay(&mut writes, last.position, 1);
+            writes.execute(&mut tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        read.into_iter()
+            .filter(|e| e.kind.starts_with("test."))
+            .map(|e| e.kind)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(relay(&db).await, ["test.first"; 3]);
+    assert_eq!(relay(&db).await, Vec::<String>::new());
+    append_committed(&db, item.org, "test.second", 1, 1).await;
+    assert_eq!(relay(&db).await, ["test.second"]);
+    let cursor = chainsync_storage::realtime::relay_cursor(&mut db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let everything = events::read_after(
+        &mut db.conn().await.unwrap(),
+        db.backend(),
+        Position::default(),
+        500,
+    )
+    .await
+    .unwrap();
+    assert_eq!(cursor, everything.last().unwrap().position);
+}

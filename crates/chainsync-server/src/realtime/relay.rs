@@ -14,7 +14,7 @@
 //! the loop then only catches what a commit's hook could not relay.
 
 use super::bus::Bus;
-use chainsync_domain::ids::{OrgId, StoreId, UserId};
+use chainsync_domain::ids::{OrgId, StoreId};
 use chainsync_domain::realtime::{Channel, Decision, Preferences, Recipient, classify};
 use chainsync_storage::batch::Batch;
 use chainsync_storage::events::{self, EventRecord, Position};
@@ -57,23 +57,23 @@ struct Audience {
 }
 
 async fn audience_of(conn: &mut chainsync_storage::Conn, org: OrgId) -> StorageResult<Audience> {
-    let prefs: HashMap<UserId, Preferences> = notifications::preferences_of_org(&mut *conn, org)
-        .await?
-        .into_iter()
-        .filter_map(|(user, body)| serde_json::from_str(&body).ok().map(|p| (user, p)))
-        .collect();
     let people = history::recipients(conn, org)
         .await?
         .into_iter()
-        .map(|(user_id, is_org_admin, managed)| {
-            let p = prefs.get(&user_id).cloned().unwrap_or_default();
+        .map(|row| {
+            // A document that no longer parses counts as no preferences (the defaults).
+            let prefs: Preferences = row
+                .preferences
+                .as_deref()
+                .and_then(|body| serde_json::from_str(body).ok())
+                .unwrap_or_default();
             (
                 Recipient {
-                    user_id,
-                    is_org_admin,
-                    managed,
+                    user_id: row.user_id,
+                    is_org_admin: row.is_org_admin,
+                    managed: row.managed,
                 },
-                p,
+                prefs,
             )
         })
         .collect();
@@ -122,12 +122,26 @@ enum Pending {
 }
 
 /// Relays up to [`BATCH`] outbox events after the cursor inside `tx`, a write transaction.
+///
+/// On SQLite the write transaction is the relay's lock (see
+/// `events::read_after_relay_cursor`): the cursor is read with the events and moved with the
+/// step's other writes. On PostgreSQL the relay takes an advisory lock and moves the cursor
+/// only from where it read it, since other processes' relays run concurrently.
 async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending> {
-    if !history::try_lock_relay(&mut *tx, backend).await? {
-        return Ok(Pending::Busy);
-    }
-    let cursor = history::relay_cursor(&mut *tx).await?;
-    let batch = events::read_after(&mut *tx, backend, cursor, BATCH).await?;
+    let (cursor, batch) = match backend {
+        Backend::Sqlite => (
+            None,
+            events::read_after_relay_cursor(&mut *tx, BATCH).await?,
+        ),
+        Backend::Postgres => {
+            if !history::try_lock_relay(&mut *tx, backend).await? {
+                return Ok(Pending::Busy);
+            }
+            let cursor = history::relay_cursor(&mut *tx).await?;
+            let batch = events::read_after(&mut *tx, backend, cursor, BATCH).await?;
+            (Some(cursor), batch)
+        }
+    };
     let Some(last) = batch.last().map(|e| e.position) else {
         return Ok(Pending::Relayed(0, Vec::new()));
     };
@@ -159,9 +173,17 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
         )
         .await?;
     }
-    appender.finish(&mut *tx, writes).await?;
-    if !history::advance_relay(&mut *tx, cursor, last, now).await? {
-        return Ok(Pending::Busy);
+    match cursor {
+        None => {
+            history::queue_advance_relay(&mut writes, last, now);
+            appender.finish(&mut *tx, writes).await?;
+        }
+        Some(cursor) => {
+            appender.finish(&mut *tx, writes).await?;
+            if !history::advance_relay(&mut *tx, cursor, last, now).await? {
+                return Ok(Pending::Busy);
+            }
+        }
     }
     Ok(Pending::Relayed(batch.len(), out))
 }
