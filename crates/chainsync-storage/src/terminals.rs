@@ -2,7 +2,9 @@
 //! prefixes the receipt numbers the terminal makes offline), and counts the mutations it sent:
 //! `last_seq` is the sequence number of the last one applied.
 
+use crate::batch::Batch;
 use crate::error::corrupt;
+use crate::sql::{Arg, Sql};
 use crate::{Conn, StorageResult};
 use chainsync_domain::ids::{OrgId, ShiftId, StoreId, TerminalId};
 use sqlx::Row;
@@ -155,6 +157,20 @@ pub async fn revoke(conn: &mut Conn, id: TerminalId, now: i64) -> StorageResult<
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// [`advance_seq`] queued in `batch`, for a writer that read the terminal in the same
+/// SQLite write transaction (no one can have moved the sequence since): the condition then
+/// always holds, and nothing reads the outcome.
+pub fn queue_advance_seq(batch: &mut Batch, id: TerminalId, seq: i64) {
+    let mut update = Sql::new("UPDATE terminals SET last_seq = ");
+    update
+        .bind(Arg::Int(seq))
+        .push(" WHERE id = ")
+        .bind(Arg::Text(id.to_string()))
+        .push(" AND last_seq = ")
+        .bind(Arg::Int(seq - 1));
+    batch.push(update);
 }
 
 /// Records that mutation `seq` was applied, only if it is the next one (compare-and-set, so

@@ -2,6 +2,12 @@
 //! rules: idempotency and per-terminal ordering, in the order that is safe on PostgreSQL's
 //! READ COMMITTED (see `sales.rs`): the terminal and the mutation id are read in one statement
 //! (one snapshot), then the terminal's sequence is taken with a compare-and-set.
+//!
+//! On SQLite the envelope runs inside a write transaction, which holds the database's one
+//! write lock from `BEGIN IMMEDIATE`: nothing can change the terminal between the read and
+//! the end of the transaction, so the sequence is written with the mutation's record
+//! ([`queue_record`], one round trip with the rest of its writes) instead of by a
+//! compare-and-set of its own. Every path that applies a fresh mutation records it.
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::retail::sales::Applied;
@@ -28,6 +34,18 @@ pub struct Target {
     pub terminal: TerminalRecord,
     /// The shift open on the terminal when the envelope was opened.
     pub open_shift: Option<ShiftId>,
+    /// The sequence the mutation took, for its record.
+    pub claim: SeqClaim,
+}
+
+/// The sequence number a fresh mutation took on its terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct SeqClaim {
+    terminal: TerminalId,
+    seq: i64,
+    /// The terminal's `last_seq` is already advanced (PostgreSQL's compare-and-set); on
+    /// SQLite the record advances it.
+    written: bool,
 }
 
 /// Opens the envelope of mutation `id` with canonical `payload` from `terminal_id`.
@@ -74,57 +92,64 @@ pub async fn open(
         }
         .field("seq"));
     }
-    if !terminals::advance_seq(tx, terminal.id, seq).await? {
+    let written = !tx.backend_name().eq_ignore_ascii_case("sqlite");
+    if written && !terminals::advance_seq(tx, terminal.id, seq).await? {
         return Err(ApiError::conflict(
             "sequence_race",
             "a concurrent request applied this sequence first: retry",
         ));
     }
     Ok(Envelope::Fresh(Target {
+        claim: SeqClaim {
+            terminal: terminal.id,
+            seq,
+            written,
+        },
         terminal,
         open_shift: facts.open_shift,
     }))
 }
 
-/// Records a mutation with the answer it got, in the transaction of its effect.
+/// Records a mutation, under the sequence it claimed, with the answer it got, in the
+/// transaction of its effect.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
     tx: &mut Conn,
     org: OrgId,
-    terminal: TerminalId,
+    claim: SeqClaim,
     id: Uuid,
-    seq: i64,
     kind: &str,
     payload: &str,
     status: &str,
     answer: &Applied,
 ) -> ApiResult<()> {
     let mut batch = Batch::new();
-    queue_record(
-        &mut batch, org, terminal, id, seq, kind, payload, status, answer,
-    );
+    queue_record(&mut batch, org, claim, id, kind, payload, status, answer);
     batch.execute(tx).await?;
     Ok(())
 }
 
-/// [`record`], queued in `batch` to commit with it.
+/// [`record`], queued in `batch` to commit with it; the batch must run in the transaction
+/// that opened the envelope.
 #[allow(clippy::too_many_arguments)]
 pub fn queue_record(
     batch: &mut Batch,
     org: OrgId,
-    terminal: TerminalId,
+    claim: SeqClaim,
     id: Uuid,
-    seq: i64,
     kind: &str,
     payload: &str,
     status: &str,
     answer: &Applied,
 ) {
+    if !claim.written {
+        terminals::queue_advance_seq(batch, claim.terminal, claim.seq);
+    }
     let mutation = MutationRecord {
         id,
         org_id: org,
-        terminal_id: terminal,
-        seq,
+        terminal_id: claim.terminal,
+        seq: claim.seq,
         kind: kind.into(),
         payload: payload.to_owned(),
         status: status.to_owned(),

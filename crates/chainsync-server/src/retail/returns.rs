@@ -340,6 +340,7 @@ pub async fn apply_return(
         Envelope::Replay(applied) => return Ok(applied),
         Envelope::Fresh(target) => target,
     };
+    let claim = target.claim;
     let terminal = target.terminal;
     check_receipt_number(req.receipt_number, &terminal.code)?;
     if !terminal.active {
@@ -351,9 +352,8 @@ pub async fn apply_return(
         mutation::record(
             tx,
             org,
-            terminal.id,
+            claim,
             req.id,
-            req.seq,
             req.kind,
             &req.payload,
             "quarantined",
@@ -656,9 +656,8 @@ pub async fn apply_return(
     mutation::record(
         tx,
         org,
-        terminal.id,
+        claim,
         req.id,
-        req.seq,
         req.kind,
         &req.payload,
         "applied",

@@ -326,6 +326,7 @@ pub async fn apply_sale(
         Envelope::Replay(applied) => return Ok(applied),
         Envelope::Fresh(target) => target,
     };
+    let claim = target.claim;
     let terminal = target.terminal;
     check_receipt_number(&sale.receipt_number, &terminal.code)?;
     if sale.lines.is_empty() || sale.lines.len() > MAX_SALE_LINES {
@@ -351,9 +352,8 @@ pub async fn apply_sale(
         mutation::record(
             tx,
             org,
-            terminal.id,
+            claim,
             sale.id,
-            sale.seq,
             "sale",
             &payload,
             "quarantined",
@@ -460,15 +460,7 @@ pub async fn apply_sale(
         body,
     };
     mutation::queue_record(
-        &mut batch,
-        org,
-        terminal.id,
-        sale.id,
-        sale.seq,
-        "sale",
-        &payload,
-        "applied",
-        &answer,
+        &mut batch, org, claim, sale.id, "sale", &payload, "applied", &answer,
     );
     events::push_append(
         &mut batch,
