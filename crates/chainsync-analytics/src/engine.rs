@@ -4,7 +4,9 @@
 //! 1. classify every series (smooth / erratic / intermittent / lumpy / zero);
 //! 2. train the global model once per backtest origin and once on the full history;
 //! 3. backtest every candidate model per series on `windows` rolling origins;
-//! 4. fit the chosen models on the full history and combine them ([`ensemble`]);
+//! 4. fit the chosen models on the full history and combine them ([`ensemble`]): the 3 best
+//!    when the backtest windows agree on the candidates' order, all of them equally when
+//!    they do not;
 //! 5. reconcile items with store and category totals ([`reconcile`]), forecasting those
 //!    totals with the local-model ensemble.
 //!
@@ -20,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::backtest::{WindowErrors, score_window, window_cuts};
 use crate::classify::{DemandClass, classify};
-use crate::ensemble::{Weight, combine, inverse_error_weights};
+use crate::ensemble::{Weight, choose_weights, combine, inverse_error_weights, rank_persistence};
 use crate::error::ForecastError;
 use crate::forecaster::{Forecaster, fit_predict};
 use crate::models::ModelName;
@@ -314,6 +316,7 @@ fn backtest_scores(
     };
     for &name in models {
         let mut errors = WindowErrors::default();
+        let mut per_window = Vec::with_capacity(cuts.len());
         let mut complete = true;
         let mut paths = Vec::with_capacity(cuts.len());
         for (i, &cut) in cuts.iter().enumerate() {
@@ -326,6 +329,9 @@ fn backtest_scores(
             match score_window(model.as_ref(), series, cut, horizon) {
                 Some(f) => {
                     errors.add(&series.y[cut..cut + horizon], &f);
+                    let mut window = WindowErrors::default();
+                    window.add(&series.y[cut..cut + horizon], &f);
+                    per_window.push(window);
                     paths.push(f);
                 }
                 None => {
@@ -344,6 +350,14 @@ fn backtest_scores(
             && let Some(score) = errors.score(&series.y[..earliest])
         {
             out.scores.push((name, score));
+            let scale_history = &series.y[..earliest];
+            out.window_scores.insert(
+                name,
+                per_window
+                    .iter()
+                    .map(|w| w.score(scale_history).unwrap_or(f64::INFINITY))
+                    .collect(),
+            );
             // Later stages (reconciliation) read the same windows for every series.
             paths.truncate(kept_paths);
             out.paths.insert(name, paths);
@@ -370,9 +384,20 @@ struct Backtest {
     scores: Vec<(ModelName, f64)>,
     /// Forecast per model and window (window `i` ends `(i + 1)·horizon` days before the end).
     paths: BTreeMap<ModelName, Vec<Vec<f64>>>,
+    /// Score per model on each window separately (all scored windows, the same scale).
+    window_scores: BTreeMap<ModelName, Vec<f64>>,
 }
 
 impl Backtest {
+    /// Whether the windows agree on the order of `models` ([`rank_persistence`]).
+    fn persistence(&self, models: &[(ModelName, f64)]) -> Option<f64> {
+        let per_model: Option<Vec<Vec<f64>>> = models
+            .iter()
+            .map(|(m, _)| self.window_scores.get(m).cloned())
+            .collect();
+        rank_persistence(&per_model?)
+    }
+
     /// The weighted ensemble's forecast per window (empty without windows).
     fn ensemble_paths(&self, weights: &[Weight]) -> Vec<Vec<f64>> {
         let used: Vec<(&Vec<Vec<f64>>, f64)> = weights
@@ -555,10 +580,11 @@ pub fn run_panel(
             scores
                 .iter()
                 .zip(&classes)
-                .map(|(own, class)| {
+                .zip(&backtests)
+                .map(|((own, class), bt)| {
                     let blended =
                         blend_scores(own, pooled.get(&class.is_sporadic()), cfg.group_share);
-                    inverse_error_weights(&blended, cfg.top_k)
+                    choose_weights(&blended, bt.persistence(&blended), cfg.top_k)
                 })
                 .collect()
         }
@@ -914,6 +940,25 @@ mod tests {
         );
         let models: Vec<ModelName> = bt.scores.iter().map(|(m, _)| *m).collect();
         assert_eq!(models, vec![ModelName::Croston, ModelName::Sba]);
+    }
+
+    #[test]
+    fn windows_that_agree_on_the_order_keep_the_three_best() {
+        // A steep trend with a weekly pattern: the models that follow the trend beat the flat
+        // ones on both windows, so the order persists and selection stands.
+        let series = crate::models::testdata::trend_weekly(200, 0.5, 2.0, 3);
+        let bt = backtest_scores(
+            &series,
+            candidates(DemandClass::Smooth),
+            &Globals::default(),
+            &[],
+            14,
+            2,
+            2,
+        );
+        let persistence = bt.persistence(&bt.scores).unwrap();
+        assert!(persistence > 0.5, "{persistence}");
+        assert_eq!(choose_weights(&bt.scores, Some(persistence), 3).len(), 3);
     }
 
     #[test]

@@ -7,6 +7,13 @@
 //! against the weighted mean it was better or equal on four of five datasets
 //! (docs/ai-models.md). A model with a zero score (perfect in backtests, e.g. a constant
 //! series) takes all the weight.
+//!
+//! Choosing the best models is only worth it when being best persists: when the backtest
+//! windows do not agree on which candidates are better ([`rank_persistence`] ≤ 0), the
+//! ranking is noise, and [`choose_weights`] gives every candidate the same weight instead —
+//! the equal-weight median of all of them (Aiolfi & Timmermann 2006: select or trim only
+//! when relative performance persists; otherwise the "forecast combination puzzle", equal
+//! weights beating estimated ones, applies).
 
 use crate::error::ForecastError;
 use crate::models::ModelName;
@@ -47,6 +54,89 @@ pub fn inverse_error_weights(scores: &[(ModelName, f64)], top_k: usize) -> Vec<W
             model,
             weight: (1.0 / s) / total,
         })
+        .collect()
+}
+
+/// Agreement of the backtest windows on the order of the candidates: the Spearman rank
+/// correlation of the candidates' scores between two windows, averaged over every pair of
+/// windows. `window_scores[m][w]` is candidate `m`'s score on window `w` (lower is better).
+/// `None` with fewer than 3 candidates or 2 windows, where an order says nothing. Ties get
+/// their mean rank.
+pub fn rank_persistence(window_scores: &[Vec<f64>]) -> Option<f64> {
+    let windows = window_scores.iter().map(Vec::len).min()?;
+    if window_scores.len() < 3 || windows < 2 {
+        return None;
+    }
+    let ranks: Vec<Vec<f64>> = (0..windows)
+        .map(|w| mean_ranks(&window_scores.iter().map(|s| s[w]).collect::<Vec<_>>()))
+        .collect();
+    let mut sum = 0.0;
+    let mut pairs = 0.0;
+    for a in 0..windows {
+        for b in a + 1..windows {
+            sum += correlation(&ranks[a], &ranks[b]);
+            pairs += 1.0;
+        }
+    }
+    Some(sum / pairs)
+}
+
+/// Ranks (0-based) with ties sharing their mean rank.
+fn mean_ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut ranks = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && v[order[j + 1]].total_cmp(&v[order[i]]).is_eq() {
+            j += 1;
+        }
+        for &k in &order[i..=j] {
+            ranks[k] = (i + j) as f64 / 2.0;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
+/// Pearson correlation; 0 when either side is constant (no order to agree on).
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let ma = crate::stats::mean(a);
+    let mb = crate::stats::mean(b);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    if va > 0.0 && vb > 0.0 {
+        cov / (va * vb).sqrt()
+    } else {
+        0.0
+    }
+}
+
+/// The weights of a series' ensemble: the `top_k` best by inverse score
+/// ([`inverse_error_weights`]) when the windows agree on the candidates' order
+/// (`persistence` > 0, or unknown), otherwise equal weights on every scored candidate. A
+/// perfect model (zero score) takes all the weight either way.
+pub fn choose_weights(
+    scores: &[(ModelName, f64)],
+    persistence: Option<f64>,
+    top_k: usize,
+) -> Vec<Weight> {
+    let selected = inverse_error_weights(scores, top_k);
+    let finite: Vec<ModelName> = scores
+        .iter()
+        .filter(|(_, s)| s.is_finite())
+        .map(|&(m, _)| m)
+        .collect();
+    let no_persistence = persistence.is_some_and(|p| p <= 0.0);
+    if !no_persistence || selected.len() <= 1 {
+        return selected;
+    }
+    let w = 1.0 / finite.len() as f64;
+    finite
+        .into_iter()
+        .map(|model| Weight { model, weight: w })
         .collect()
 }
 
@@ -110,6 +200,60 @@ mod tests {
         assert_eq!(w[0].model, ModelName::Ets);
         assert!((w.iter().map(|x| x.weight).sum::<f64>() - 1.0).abs() < 1e-12);
         assert!((w[0].weight / w[1].weight - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn windows_that_agree_persist_and_windows_that_disagree_do_not() {
+        // Scores of four models on two windows.
+        let same = [
+            vec![1.0, 1.1],
+            vec![2.0, 2.2],
+            vec![3.0, 3.3],
+            vec![4.0, 4.4],
+        ];
+        assert!((rank_persistence(&same).unwrap() - 1.0).abs() < 1e-12);
+        let reversed = [
+            vec![1.0, 4.0],
+            vec![2.0, 3.0],
+            vec![3.0, 2.0],
+            vec![4.0, 1.0],
+        ];
+        assert!((rank_persistence(&reversed).unwrap() + 1.0).abs() < 1e-12);
+        // Too little to order: two models, or one window.
+        assert_eq!(rank_persistence(&[vec![1.0, 2.0], vec![2.0, 1.0]]), None);
+        assert_eq!(rank_persistence(&[vec![1.0], vec![2.0], vec![3.0]]), None);
+    }
+
+    #[test]
+    fn without_persistence_every_candidate_gets_the_same_weight() {
+        let scores = [
+            (ModelName::Linear, 2.0),
+            (ModelName::Ets, 1.0),
+            (ModelName::Arima, 4.0),
+            (ModelName::Prophet, 8.0),
+            (ModelName::Theta, 3.0),
+        ];
+        // The windows agree: the 3 best, by inverse score, as before.
+        assert_eq!(
+            choose_weights(&scores, Some(0.6), 3),
+            inverse_error_weights(&scores, 3)
+        );
+        assert_eq!(
+            choose_weights(&scores, None, 3),
+            inverse_error_weights(&scores, 3)
+        );
+        // They do not: all five, equally.
+        let w = choose_weights(&scores, Some(-0.1), 3);
+        assert_eq!(w.len(), 5);
+        assert!(w.iter().all(|x| (x.weight - 0.2).abs() < 1e-12));
+        // A perfect model still takes everything.
+        let perfect = [
+            (ModelName::Linear, 0.0),
+            (ModelName::Ets, 1.0),
+            (ModelName::Arima, 2.0),
+            (ModelName::Theta, 3.0),
+        ];
+        assert_eq!(choose_weights(&perfect, Some(-1.0), 3).len(), 1);
     }
 
     #[test]
