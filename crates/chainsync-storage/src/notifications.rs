@@ -44,27 +44,86 @@ pub fn push_insert(batch: &mut Batch, n: &NotificationRecord) {
         "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
          VALUES ",
     );
-    sql.bind_row(
-        true,
-        [
-            Arg::Text(n.id.clone()),
-            Arg::Text(n.org_id.to_string()),
-            Arg::Text(n.user_id.to_string()),
-            Arg::Text(n.event_id.clone()),
-            Arg::Text(n.event_type.clone()),
-            Arg::Text(n.kind.clone()),
-            Arg::Text(n.priority.clone()),
-            Arg::Text(n.title.clone()),
-            Arg::Text(n.message.clone()),
-            Arg::Text(n.data.clone()),
-            Arg::NullableText(n.store_id.map(|s| s.to_string())),
-            Arg::Int(i64::from(n.push)),
-            Arg::Int(n.created_at),
-            Arg::NullableInt(n.read_at),
-        ],
-    );
+    sql.bind_row(true, row_args(n));
     sql.push(" ON CONFLICT (user_id, event_id) DO NOTHING");
     batch.push(sql);
+}
+
+/// Rows per multi-row insert on SQLite (14 values each, well under SQLite's variable limit).
+const ROWS_PER_INSERT: usize = 200;
+
+/// Queues [`insert`] of every record in `batch`, in as few statements as the backend allows:
+/// on SQLite multi-row inserts; on PostgreSQL one fixed-text insert whose rows travel as one
+/// JSON parameter (`jsonb_to_recordset`), so the statement stays prepared whatever the number
+/// of rows (the relay's channel events are written the same way, `realtime::Appender`).
+pub fn push_inserts(
+    batch: &mut Batch,
+    records: &[NotificationRecord],
+    backend: crate::Backend,
+) -> StorageResult<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    if backend == crate::Backend::Postgres {
+        let rows: Vec<serde_json::Value> = records
+            .iter()
+            .map(|n| {
+                serde_json::json!({
+                    "id": n.id, "org_id": n.org_id.to_string(), "user_id": n.user_id.to_string(),
+                    "event_id": n.event_id, "event_type": n.event_type, "kind": n.kind,
+                    "priority": n.priority, "title": n.title, "message": n.message, "data": n.data,
+                    "store_id": n.store_id.map(|s| s.to_string()), "push": i64::from(n.push),
+                    "created_at": n.created_at, "read_at": n.read_at,
+                })
+            })
+            .collect();
+        let mut sql = Sql::new(
+            "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
+             SELECT id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at \
+             FROM jsonb_to_recordset(",
+        );
+        sql.bind(Arg::Text(
+            serde_json::to_string(&rows).map_err(crate::error::corrupt)?,
+        ))
+        .push(
+            "::jsonb) AS r(id TEXT, org_id TEXT, user_id TEXT, event_id TEXT, event_type TEXT, kind TEXT, \
+             priority TEXT, title TEXT, message TEXT, data TEXT, store_id TEXT, push BIGINT, created_at BIGINT, \
+             read_at BIGINT) ON CONFLICT (user_id, event_id) DO NOTHING",
+        );
+        batch.push(sql);
+        return Ok(());
+    }
+    for chunk in records.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new(
+            "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
+             VALUES ",
+        );
+        for (i, n) in chunk.iter().enumerate() {
+            sql.bind_row(i == 0, row_args(n));
+        }
+        sql.push(" ON CONFLICT (user_id, event_id) DO NOTHING");
+        batch.push(sql);
+    }
+    Ok(())
+}
+
+fn row_args(n: &NotificationRecord) -> [Arg; 14] {
+    [
+        Arg::Text(n.id.clone()),
+        Arg::Text(n.org_id.to_string()),
+        Arg::Text(n.user_id.to_string()),
+        Arg::Text(n.event_id.clone()),
+        Arg::Text(n.event_type.clone()),
+        Arg::Text(n.kind.clone()),
+        Arg::Text(n.priority.clone()),
+        Arg::Text(n.title.clone()),
+        Arg::Text(n.message.clone()),
+        Arg::Text(n.data.clone()),
+        Arg::NullableText(n.store_id.map(|s| s.to_string())),
+        Arg::Int(i64::from(n.push)),
+        Arg::Int(n.created_at),
+        Arg::NullableInt(n.read_at),
+    ]
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> StorageResult<NotificationRecord> {

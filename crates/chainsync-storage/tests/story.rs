@@ -24,6 +24,7 @@ on_both_backends!(
     throttling_locks_after_the_limit_and_forgets_old_failures,
     audit_filters_narrow_and_pages_run_newest_first,
     migrations_are_idempotent,
+    notifications_are_written_together_once_per_user_and_event,
 );
 
 async fn db(backend: TestBackend) -> (Db, tempfile::TempDir) {
@@ -503,4 +504,102 @@ async fn migrations_are_idempotent(backend: TestBackend) {
     let (db, _dir) = db(backend).await;
     db.migrate().await.unwrap();
     assert!(db.ping().await);
+}
+
+/// The relay writes a step's notifications in one statement per backend's limit
+/// (`push_inserts`) and reads its recipients with their preferences in one query: the rows
+/// round-trip with their nulls, a second notification of one event to one user is ignored,
+/// and only active admins and store managers are recipients, each once, with the stores they
+/// manage and the preferences they saved.
+async fn notifications_are_written_together_once_per_user_and_event(backend: TestBackend) {
+    use chainsync_storage::notifications::{self, NotificationRecord};
+    let (db, _dir) = db(backend).await;
+    let mut conn = db.conn().await.unwrap();
+    let o = org_record("Acme");
+    orgs::insert(&mut conn, &o).await.unwrap();
+    let (s1, s2) = (store(o.id, "BER"), store(o.id, "HAM"));
+    stores::insert(&mut conn, &s1).await.unwrap();
+    stores::insert(&mut conn, &s2).await.unwrap();
+    let admin = user(o.id, "admin@acme.test", true);
+    let manager = user(o.id, "manager@acme.test", false);
+    let cashier = user(o.id, "cashier@acme.test", false);
+    for u in [&admin, &manager, &cashier] {
+        users::insert(&mut conn, u).await.unwrap();
+    }
+    users::set_membership(&mut conn, manager.id, s1.id, Role::Manager, 1)
+        .await
+        .unwrap();
+    users::set_membership(&mut conn, manager.id, s2.id, Role::Manager, 1)
+        .await
+        .unwrap();
+    users::set_membership(&mut conn, cashier.id, s1.id, Role::Cashier, 1)
+        .await
+        .unwrap();
+    notifications::save_preferences(&mut conn, manager.id, o.id, r#"{"min_priority":"high"}"#, 1)
+        .await
+        .unwrap();
+
+    let mut recipients = chainsync_storage::realtime::recipients(&mut conn, o.id)
+        .await
+        .unwrap();
+    recipients.sort_by_key(|r| r.is_org_admin);
+    assert_eq!(recipients.len(), 2, "{recipients:?}");
+    assert_eq!(recipients[0].user_id, manager.id);
+    let mut managed = recipients[0].managed.clone();
+    managed.sort();
+    let mut expected = vec![s1.id, s2.id];
+    expected.sort();
+    assert_eq!(managed, expected);
+    assert_eq!(
+        recipients[0].preferences.as_deref(),
+        Some(r#"{"min_priority":"high"}"#)
+    );
+    assert_eq!(recipients[1].user_id, admin.id);
+    assert!(recipients[1].managed.is_empty());
+    assert_eq!(recipients[1].preferences, None);
+
+    let note = |user: UserId, event: &str, store: Option<StoreId>, n: i64| NotificationRecord {
+        id: Uuid::now_v7().to_string(),
+        org_id: o.id,
+        user_id: user,
+        event_id: event.into(),
+        event_type: "system_alert".into(),
+        kind: "announcement".into(),
+        priority: "high".into(),
+        title: format!("title {n}"),
+        message: "it's \"quoted\"".into(),
+        data: r#"{"n":1}"#.into(),
+        store_id: store,
+        push: n % 2 == 0,
+        created_at: n,
+        read_at: None,
+    };
+    let first = vec![
+        note(admin.id, "e1", Some(s1.id), 1),
+        note(manager.id, "e1", None, 2),
+        note(admin.id, "e2", None, 3),
+    ];
+    let mut batch = chainsync_storage::batch::Batch::new();
+    notifications::push_inserts(&mut batch, &first, db.backend()).unwrap();
+    assert_eq!(batch.len(), 1, "one statement for the whole step");
+    batch.execute(&mut conn).await.unwrap();
+    // The same (user, event) again, with a new id: nothing new.
+    let mut again = chainsync_storage::batch::Batch::new();
+    notifications::push_inserts(&mut again, &[note(admin.id, "e1", None, 4)], db.backend())
+        .unwrap();
+    again.execute(&mut conn).await.unwrap();
+
+    let admins = notifications::list(&mut conn, admin.id, false, None, 10)
+        .await
+        .unwrap()
+        .items;
+    let mut got: Vec<NotificationRecord> = admins;
+    got.sort_by_key(|n| n.created_at);
+    assert_eq!(got, vec![first[0].clone(), first[2].clone()]);
+    assert_eq!(
+        notifications::unread_count(&mut conn, manager.id)
+            .await
+            .unwrap(),
+        1
+    );
 }

@@ -158,8 +158,8 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
     }
     // Notifications and channel rows are only written, never read back in the step: they
     // go to the database together, in one round trip.
-    let mut writes = Batch::new();
     let mut out = Vec::with_capacity(batch.len());
+    let mut notes = Vec::new();
     let mut audiences: HashMap<OrgId, Audience> = HashMap::new();
     for record in &batch {
         relay_one(
@@ -167,12 +167,14 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
             record,
             now,
             &mut appender,
-            &mut writes,
+            &mut notes,
             &mut audiences,
             &mut out,
         )
         .await?;
     }
+    let mut writes = Batch::new();
+    notifications::push_inserts(&mut writes, &notes, backend)?;
     match cursor {
         None => {
             history::queue_advance_relay(&mut writes, last, now);
@@ -285,7 +287,7 @@ async fn relay_one(
     record: &EventRecord,
     now: i64,
     appender: &mut Appender,
-    writes: &mut Batch,
+    notes: &mut Vec<NotificationRecord>,
     audiences: &mut HashMap<OrgId, Audience>,
     out: &mut Vec<ChannelEvent>,
 ) -> StorageResult<()> {
@@ -351,12 +353,12 @@ async fn relay_one(
             created_at: record.created_at,
             read_at: None,
         };
-        notifications::push_insert(writes, &notification);
         body["notification"] = json!({
             "id": notification.id,
             "push": push,
             "browser": push && prefs.browser_notifications && c.priority == chainsync_domain::realtime::Priority::Critical,
         });
+        notes.push(notification);
         out.push(
             appender
                 .append(
