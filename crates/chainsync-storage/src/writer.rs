@@ -257,11 +257,9 @@ impl State {
         hook: Arc<dyn CommitHook>,
         savepoint_open: bool,
     ) -> Option<Arc<dyn CommitHook>> {
-        if !savepoint_open {
-            if let Err(e) = self.run(HOOK_SAVEPOINT).await {
-                tracing::warn!(error = %e, "the commit hook's savepoint failed; committing without it");
-                return None;
-            }
+        if !savepoint_open && let Err(e) = self.run(HOOK_SAVEPOINT).await {
+            tracing::warn!(error = %e, "the commit hook's savepoint failed; committing without it");
+            return None;
         }
         let ran = match self.conn() {
             Ok(conn) => hook.before_commit(conn).await,
