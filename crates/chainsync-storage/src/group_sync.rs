@@ -33,6 +33,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::sync::watch;
 
+/// An `fsync` of the WAL slower than this is logged: every commit waiting for it (and every
+/// event waiting to be published) waited that long, and the cause is below the server (the
+/// disk, or other writes the file system flushes with it).
+const SLOW_SYNC: std::time::Duration = std::time::Duration::from_millis(50);
+
 #[derive(Debug)]
 pub(crate) struct GroupSync {
     wal: PathBuf,
@@ -114,9 +119,18 @@ impl GroupSync {
                     // that disconnected): the others must not wait for a sync nobody runs.
                     let lead = Lead(self);
                     let wal = self.wal.clone();
+                    let started = std::time::Instant::now();
                     let result = tokio::task::spawn_blocking(move || sync_file(&wal))
                         .await
                         .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                    let took = started.elapsed();
+                    if took >= SLOW_SYNC {
+                        tracing::warn!(
+                            ms = took.as_millis() as u64,
+                            wal = %self.wal.display(),
+                            "slow fsync of the SQLite WAL: the commits waiting for it waited as long"
+                        );
+                    }
                     match &result {
                         Ok(()) => {
                             self.syncs.fetch_add(1, Ordering::Relaxed);
