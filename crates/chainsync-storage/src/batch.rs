@@ -62,7 +62,7 @@ impl Batch {
             }
             _ => {}
         }
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        if crate::Backend::of(conn) == crate::Backend::Sqlite {
             let (text, args) = join(self.statements);
             // sqlx's SQLite driver runs every statement of the text in one command and binds
             // `$n` to the n-th argument of the whole list.

@@ -225,7 +225,7 @@ pub async fn set_on_hand(
 /// transaction does not spill pages to the WAL over and over; `false` restores the default.
 /// Does nothing on PostgreSQL (its buffers are server-wide).
 pub async fn large_cache(conn: &mut Conn, on: bool) -> StorageResult<()> {
-    if conn.backend_name() == "SQLite" {
+    if crate::Backend::of(conn) == crate::Backend::Sqlite {
         let kib = if on { 262_144 } else { 2_000 };
         sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
             .execute(&mut *conn)

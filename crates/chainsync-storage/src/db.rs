@@ -103,6 +103,15 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend of a connection (sqlx's `Any` driver names it).
+    pub fn of(conn: &crate::Conn) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
     pub fn from_url(url: &str) -> StorageResult<Self> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)

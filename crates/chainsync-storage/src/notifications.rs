@@ -31,28 +31,10 @@ pub struct NotificationRecord {
     pub read_at: Option<i64>,
 }
 
-pub async fn insert(conn: &mut Conn, n: &NotificationRecord) -> StorageResult<()> {
-    let mut batch = Batch::new();
-    push_insert(&mut batch, n);
-    batch.execute(conn).await?;
-    Ok(())
-}
-
-/// Queues [`insert`] in `batch`.
-pub fn push_insert(batch: &mut Batch, n: &NotificationRecord) {
-    let mut sql = Sql::new(
-        "INSERT INTO notifications (id, org_id, user_id, event_id, event_type, kind, priority, title, message, data, store_id, push, created_at, read_at) \
-         VALUES ",
-    );
-    sql.bind_row(true, row_args(n));
-    sql.push(" ON CONFLICT (user_id, event_id) DO NOTHING");
-    batch.push(sql);
-}
-
 /// Rows per multi-row insert on SQLite (14 values each, well under SQLite's variable limit).
 const ROWS_PER_INSERT: usize = 200;
 
-/// Queues [`insert`] of every record in `batch`, in as few statements as the backend allows:
+/// Queues the insert of every record in `batch`, in as few statements as the backend allows:
 /// on SQLite multi-row inserts; on PostgreSQL one fixed-text insert whose rows travel as one
 /// JSON parameter (`jsonb_to_recordset`), so the statement stays prepared whatever the number
 /// of rows (the relay's channel events are written the same way, `realtime::Appender`).

@@ -167,7 +167,7 @@ impl Appender {
     /// no query of its own. PostgreSQL only, where every query is a network round trip (a
     /// relay step touching 200 store channels made 200 of them); on SQLite it does nothing.
     pub async fn preload(&mut self, tx: &mut Conn, channels: &[String]) -> StorageResult<()> {
-        if tx.backend_name().eq_ignore_ascii_case("sqlite") || channels.is_empty() {
+        if crate::Backend::of(tx) == crate::Backend::Sqlite || channels.is_empty() {
             return Ok(());
         }
         // One fixed text whatever the number of channels, so it stays prepared.
@@ -236,7 +236,7 @@ impl Appender {
     /// afresh (measured: publishing ~6 % slower as one varying statement), while fixed texts
     /// stay prepared on the connection.
     pub async fn finish(self, tx: &mut Conn, mut batch: Batch) -> StorageResult<()> {
-        let postgres = !tx.backend_name().eq_ignore_ascii_case("sqlite");
+        let postgres = crate::Backend::of(tx) == crate::Backend::Postgres;
         if postgres {
             push_postgres_rows(&mut batch, &self.rows, &self.heads)?;
             batch.execute_each(tx).await?;

@@ -92,7 +92,7 @@ pub async fn open(
         }
         .field("seq"));
     }
-    let written = !tx.backend_name().eq_ignore_ascii_case("sqlite");
+    let written = chainsync_storage::Backend::of(tx) == chainsync_storage::Backend::Postgres;
     if written && !terminals::advance_seq(tx, terminal.id, seq).await? {
         return Err(ApiError::conflict(
             "sequence_race",
