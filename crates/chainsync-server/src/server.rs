@@ -40,9 +40,11 @@ pub async fn build_state(db: Db, settings: ApiSettings) -> anyhow::Result<AppSta
         metrics.forecast.clone(),
     ));
     forecasting.start().await;
+    let pricing_cache = crate::retail::pricing_cache::PricingCache::new(settings.pricing_cache_ttl);
     Ok(Arc::new(App {
         db,
         keys,
+        pricing_cache,
         settings,
         metrics,
         realtime,

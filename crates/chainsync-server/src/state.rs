@@ -21,6 +21,9 @@ pub struct ApiSettings {
     pub realtime: crate::realtime::settings::RealtimeSettings,
     /// Forecast training schedule, degradation rule, concurrency.
     pub forecast: crate::forecasting::ForecastSettings,
+    /// How long the sale path trusts a cached catalog entry that this process did not change
+    /// (another server's changes); zero turns the cache off.
+    pub pricing_cache_ttl: std::time::Duration,
 }
 
 impl Default for ApiSettings {
@@ -33,6 +36,7 @@ impl Default for ApiSettings {
             web: crate::web::WebSource::default(),
             realtime: crate::realtime::settings::RealtimeSettings::default(),
             forecast: crate::forecasting::ForecastSettings::default(),
+            pricing_cache_ttl: crate::retail::pricing_cache::DEFAULT_TTL,
         }
     }
 }
@@ -47,6 +51,8 @@ pub struct App {
     pub realtime: Arc<crate::realtime::Realtime>,
     /// Forecast training jobs, the scheduler, the accuracy watcher and the forecast cache.
     pub forecasting: Arc<crate::forecasting::Forecasting>,
+    /// The catalog sales are priced with, between sales.
+    pub pricing_cache: crate::retail::pricing_cache::PricingCache,
 }
 
 pub type AppState = Arc<App>;

@@ -59,6 +59,9 @@ pub struct Metrics {
     sqlite_checkpoints: IntCounter,
     /// Serialises those copies, so two concurrent scrapes never add the same delta twice.
     sqlite_copy: Arc<Mutex<()>>,
+    /// Sales priced from the pricing cache (`result="hit"`) or after reading the catalog
+    /// (`result="miss"`).
+    pub pricing_cache_lookups: IntCounterVec,
 }
 
 /// The forecast trainer and server (docs/forecasts.md, "Running it in production").
@@ -184,8 +187,17 @@ impl Metrics {
             "Background checkpoint passes that copied SQLite's write-ahead log into the database file; 0 on PostgreSQL",
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let pricing_cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "pricing_cache_lookups_total",
+                "Sales priced from the in-memory catalog cache (hit) or after reading the catalog (miss)",
+            ),
+            &["result"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(pricing_cache_lookups.clone()),
             Box::new(sqlite_checkpoints.clone()),
             Box::new(latency.clone()),
             Box::new(sqlite_commits.clone()),
@@ -205,6 +217,7 @@ impl Metrics {
             sqlite_grouped_writes,
             sqlite_checkpoints,
             sqlite_copy: Arc::default(),
+            pricing_cache_lookups,
         }
     }
 

@@ -104,6 +104,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            invalidate_pricing_cache,
+        ))
         .with_state(state)
         .merge(openapi::docs_router(spec));
     app.layer(CompressionLayer::new())
@@ -124,6 +128,28 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this route does not accept this method",
     )
+}
+
+/// The route that rings up a sale: the one write that leaves the catalog as it was.
+const SALE_ROUTE: &str = "/api/stores/{store_id}/sales";
+
+/// Empties the sales' pricing cache after every request that may change the catalog, a store
+/// or a promotion: any write but a sale (see `retail::pricing_cache`). Held across the
+/// handler, so a request cancelled after its commit still empties it.
+async fn invalidate_pricing_cache(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    let sale = request.method() == axum::http::Method::POST
+        && request
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|p| p.as_str() == SALE_ROUTE);
+    let _invalidate = (!safe && !sale)
+        .then(|| crate::retail::pricing_cache::InvalidateOnDrop(&state.pricing_cache));
+    next.run(request).await
 }
 
 async fn track_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {

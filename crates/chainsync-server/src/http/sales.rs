@@ -51,13 +51,25 @@ async fn create_sale(
 ) -> ApiResult<Response> {
     // A concurrent delivery of the same mutation (or of the terminal's same next sequence) can
     // win the race; the retry then answers with that delivery's outcome.
-    // The store and the catalog are read before the write transaction (see `PricingInputs`).
-    let (store, inputs) = {
-        let mut conn = state.db.conn().await?;
-        let store = store_in_org(&mut conn, &session, store_id).await?;
-        require_view(&session, store_id)?;
-        let inputs = load_pricing_inputs(&mut conn, &store, &body.lines).await?;
-        (store, inputs)
+    // The store and the catalog are read before the write transaction (see `PricingInputs`),
+    // or found in the pricing cache.
+    let cache = &state.pricing_cache;
+    let (store, inputs) = match cache.lookup(session.user.org_id, store_id, &body.lines) {
+        Some(cached) => {
+            count(&state, "hit");
+            require_view(&session, store_id)?;
+            cached
+        }
+        None => {
+            count(&state, "miss");
+            let generation = cache.generation();
+            let mut conn = state.db.conn().await?;
+            let store = store_in_org(&mut conn, &session, store_id).await?;
+            require_view(&session, store_id)?;
+            let inputs = load_pricing_inputs(&mut conn, &store, &body.lines).await?;
+            cache.fill(generation, &store, &inputs);
+            (store, inputs)
+        }
     };
     let mut attempt = 0;
     loop {
@@ -72,6 +84,14 @@ async fn create_sale(
             Err(e) => return Err(e),
         }
     }
+}
+
+fn count(state: &AppState, result: &str) {
+    state
+        .metrics
+        .pricing_cache_lookups
+        .with_label_values(&[result])
+        .inc();
 }
 
 #[derive(Debug, Serialize, ToSchema)]

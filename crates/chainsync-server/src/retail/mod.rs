@@ -4,6 +4,7 @@
 
 pub mod approval;
 pub mod mutation;
+pub mod pricing_cache;
 pub mod returns;
 pub mod sales;
 pub mod shifts;

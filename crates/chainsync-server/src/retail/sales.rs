@@ -167,6 +167,33 @@ pub struct PricingInputs {
     promotions: Vec<Promotion>,
 }
 
+impl PricingInputs {
+    pub fn new(
+        products: HashMap<ProductId, catalog::ProductRecord>,
+        store_prices: HashMap<ProductId, i64>,
+        promotions: Vec<Promotion>,
+    ) -> PricingInputs {
+        PricingInputs {
+            products,
+            store_prices,
+            promotions,
+        }
+    }
+
+    pub fn products(&self) -> &HashMap<ProductId, catalog::ProductRecord> {
+        &self.products
+    }
+
+    /// The store's own price of `product`, if it has one.
+    pub fn store_price(&self, product: ProductId) -> Option<i64> {
+        self.store_prices.get(&product).copied()
+    }
+
+    pub fn promotions(&self) -> &[Promotion] {
+        &self.promotions
+    }
+}
+
 /// Loads the pricing inputs of `lines` for `store` (nothing for more lines than a sale may
 /// have: the sale is refused for that anyway).
 pub async fn load_pricing_inputs(

@@ -15,6 +15,7 @@ on_both_backends!(
     a_stale_price_is_kept_and_flagged,
     twenty_terminals_selling_one_product_leave_stock_exact,
     bad_sales_get_the_right_error_and_change_nothing,
+    a_catalog_change_prices_the_very_next_sale,
 );
 
 struct Shop {
@@ -525,4 +526,96 @@ mod price_cart {
             "the sale charges what the quote said"
         );
     }
+}
+
+/// Sales are priced from a cache of the catalog (`retail::pricing_cache`): a change made through
+/// this server must price the next sale, with no delay. Each step sells first, so the cache
+/// holds the old catalog when the change arrives.
+async fn a_catalog_change_prices_the_very_next_sale(backend: Backend) {
+    let shop = shop(backend).await;
+    let admin = shop.app.login("admin@demo.local").await;
+    let cash = |amount: i64| json!([{ "kind": "cash", "tendered_minor": amount }]);
+    let first = sell(&shop, &sale(&shop, 1, 1, cash(299))).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(first.body["total_minor"], 299);
+    // A sale changes no price: the next one is priced from the cache.
+    let hits = cache_hits(&shop).await;
+    let again = sell(&shop, &sale(&shop, 2, 1, cash(299))).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(
+        cache_hits(&shop).await,
+        hits + 1,
+        "a sale does not empty the cache"
+    );
+
+    // The organisation's price.
+    let changed = shop
+        .app
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/products/{}", shop.rice),
+            Some(json!({ "price_minor": 349 })),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    let second = sell(&shop, &sale(&shop, 3, 1, cash(349))).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{:?}", second.body);
+    assert_eq!(second.body["total_minor"], 349, "the new price, at once");
+    assert_eq!(second.body["flags"], json!([]));
+
+    // The store's own price.
+    let overridden = shop
+        .app
+        .call(
+            &admin,
+            Method::PUT,
+            &format!("/api/stores/{}/price-overrides/{}", shop.store, shop.rice),
+            Some(json!({ "price_minor": 329 })),
+        )
+        .await;
+    assert!(overridden.status.is_success(), "{:?}", overridden.body);
+    let third = sell(&shop, &sale(&shop, 4, 1, cash(329))).await;
+    assert_eq!(third.status, StatusCode::CREATED, "{:?}", third.body);
+    assert_eq!(third.body["total_minor"], 329, "the store's price, at once");
+
+    // A promotion.
+    let promotion = shop
+        .app
+        .post(
+            &admin,
+            "/api/promotions",
+            json!({ "name": "Rice week", "priority": 1, "rule": { "kind": "percentage", "percent_bps": 1000 }, "scope": { "kind": "product", "product_ids": [shop.rice] } }),
+        )
+        .await;
+    assert_eq!(
+        promotion.status,
+        StatusCode::CREATED,
+        "{:?}",
+        promotion.body
+    );
+    let fourth = sell(&shop, &sale(&shop, 5, 1, cash(329))).await;
+    assert_eq!(fourth.status, StatusCode::CREATED, "{:?}", fourth.body);
+    assert_eq!(
+        fourth.body["total_minor"], 296,
+        "10 % off 3.29, at once: {:?}",
+        fourth.body
+    );
+}
+
+/// `pricing_cache_lookups_total{result="hit"}` from the server's metrics.
+async fn cache_hits(shop: &Shop) -> u64 {
+    let text = shop
+        .app
+        .http
+        .get(format!("{}/metrics", shop.app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("pricing_cache_lookups_total{result=\"hit\"} "))
+        .map_or(0, |n| n.trim().parse().unwrap())
 }
