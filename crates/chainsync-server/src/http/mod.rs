@@ -130,11 +130,15 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// The route that rings up a sale: the one write that leaves the catalog as it was.
-const SALE_ROUTE: &str = "/api/stores/{store_id}/sales";
+/// The `POST` routes that leave the catalog, stores and promotions as they were: ringing up a
+/// sale, and pricing a cart (which the till calls as the cart changes, and changes nothing).
+const PRICING_CACHE_KEEPERS: [&str; 2] = [
+    "/api/stores/{store_id}/sales",
+    "/api/stores/{store_id}/price-cart",
+];
 
 /// Empties the sales' pricing cache after every request that may change the catalog, a store
-/// or a promotion: any write but a sale (see `retail::pricing_cache`). Held across the
+/// or a promotion: any write but those above (see `retail::pricing_cache`). Held across the
 /// handler, so a request cancelled after its commit still empties it.
 async fn invalidate_pricing_cache(
     State(state): State<AppState>,
@@ -142,12 +146,12 @@ async fn invalidate_pricing_cache(
     next: Next,
 ) -> Response {
     let safe = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
-    let sale = request.method() == axum::http::Method::POST
+    let keeps = request.method() == axum::http::Method::POST
         && request
             .extensions()
             .get::<MatchedPath>()
-            .is_some_and(|p| p.as_str() == SALE_ROUTE);
-    let _invalidate = (!safe && !sale)
+            .is_some_and(|p| PRICING_CACHE_KEEPERS.contains(&p.as_str()));
+    let _invalidate = (!safe && !keeps)
         .then(|| crate::retail::pricing_cache::InvalidateOnDrop(&state.pricing_cache));
     next.run(request).await
 }

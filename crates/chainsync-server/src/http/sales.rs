@@ -10,7 +10,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::session::Session;
 use super::terminals::{require_view, store_in_org};
 use crate::retail::sales::{
-    SaleLineInput, SaleMutation, SaleView, apply_sale, cart_from_lines, context,
+    PricingInputs, SaleLineInput, SaleMutation, SaleView, apply_sale, cart_from_lines, context,
     load_pricing_inputs,
 };
 use crate::state::AppState;
@@ -20,6 +20,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chainsync_domain::ids::{CustomerId, ProductId, ShiftId, StoreId};
 use chainsync_domain::pricing::{ManualDiscount, Payment, PricedCart, price_cart as price};
+use chainsync_storage::stores::StoreRecord;
 use chainsync_storage::{catalog, sales, terminals};
 use serde::Deserialize;
 use serde::Serialize;
@@ -51,26 +52,8 @@ async fn create_sale(
 ) -> ApiResult<Response> {
     // A concurrent delivery of the same mutation (or of the terminal's same next sequence) can
     // win the race; the retry then answers with that delivery's outcome.
-    // The store and the catalog are read before the write transaction (see `PricingInputs`),
-    // or found in the pricing cache.
-    let cache = &state.pricing_cache;
-    let (store, inputs) = match cache.lookup(session.user.org_id, store_id, &body.lines) {
-        Some(cached) => {
-            count(&state, "hit");
-            require_view(&session, store_id)?;
-            cached
-        }
-        None => {
-            count(&state, "miss");
-            let generation = cache.generation();
-            let mut conn = state.db.conn().await?;
-            let store = store_in_org(&mut conn, &session, store_id).await?;
-            require_view(&session, store_id)?;
-            let inputs = load_pricing_inputs(&mut conn, &store, &body.lines).await?;
-            cache.fill(generation, &store, &inputs);
-            (store, inputs)
-        }
-    };
+    // The store and the catalog are read before the write transaction (see `PricingInputs`).
+    let (store, inputs) = store_and_pricing_inputs(&state, &session, store_id, &body.lines).await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -86,12 +69,29 @@ async fn create_sale(
     }
 }
 
-fn count(state: &AppState, result: &str) {
-    state
-        .metrics
-        .pricing_cache_lookups
-        .with_label_values(&[result])
-        .inc();
+/// The store (404 outside the caller's organisation, 403 outside their stores) and what
+/// pricing `lines` there needs: from the pricing cache, or read and then cached.
+async fn store_and_pricing_inputs(
+    state: &AppState,
+    session: &Session,
+    store_id: StoreId,
+    lines: &[SaleLineInput],
+) -> ApiResult<(StoreRecord, PricingInputs)> {
+    let cache = &state.pricing_cache;
+    let lookups = &state.metrics.pricing_cache_lookups;
+    if let Some(cached) = cache.lookup(session.user.org_id, store_id, lines) {
+        lookups.with_label_values(&["hit"]).inc();
+        require_view(session, store_id)?;
+        return Ok(cached);
+    }
+    lookups.with_label_values(&["miss"]).inc();
+    let generation = cache.generation();
+    let mut conn = state.db.conn().await?;
+    let store = store_in_org(&mut conn, session, store_id).await?;
+    require_view(session, store_id)?;
+    let inputs = load_pricing_inputs(&mut conn, &store, lines).await?;
+    cache.fill(generation, &store, &inputs);
+    Ok((store, inputs))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -256,15 +256,12 @@ async fn price_cart(
     ApiPath(store_id): ApiPath<StoreId>,
     ApiJson(body): ApiJson<PriceCartRequest>,
 ) -> ApiResult<Json<PricedCartView>> {
-    let mut conn = state.db.conn().await?;
-    let store = store_in_org(&mut conn, &session, store_id).await?;
-    require_view(&session, store_id)?;
+    let (store, inputs) = store_and_pricing_inputs(&state, &session, store_id, &body.lines).await?;
     if body.lines.len() > crate::retail::sales::MAX_SALE_LINES {
         return Err(
             ApiError::unprocessable("invalid_lines", "a cart has at most 500 lines").field("lines"),
         );
     }
-    let inputs = load_pricing_inputs(&mut conn, &store, &body.lines).await?;
     let (cart, flags, _) =
         cart_from_lines(&inputs, &body.lines, body.cart_discount, body.payments)?;
     let priced = price(

@@ -8,9 +8,10 @@
 //!
 //! Invariants:
 //! - **This process's own changes are seen at once.** Every request that may write (any method
-//!   but `GET`, `HEAD` and `OPTIONS`, other than ringing up a sale) empties the cache when it
-//!   ends, after its commit (see [`InvalidateOnDrop`], used by the HTTP layer). A fill that read
-//!   the database before such a change and finishes after it is refused: [`PricingCache::fill`]
+//!   but `GET`, `HEAD` and `OPTIONS`, other than ringing up a sale or pricing a cart) empties the
+//!   cache when it ends, after its commit (see [`InvalidateOnDrop`], used by the HTTP layer). A
+//!   fill that read the database before such a change and finishes after it is refused:
+//!   [`PricingCache::fill`]
 //!   takes the generation seen before the read, and every invalidation moves it on.
 //! - **Another process's changes are seen within [`PricingCache::ttl`]** (several servers on one
 //!   PostgreSQL): every entry expires that long after it was read. Until then a sale is priced
