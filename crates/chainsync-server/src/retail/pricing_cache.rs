@@ -11,8 +11,8 @@
 //!   but `GET`, `HEAD` and `OPTIONS`, other than ringing up a sale or pricing a cart) empties the
 //!   cache when it ends, after its commit (see [`InvalidateOnDrop`], used by the HTTP layer). A
 //!   fill that read the database before such a change and finishes after it is refused:
-//!   [`PricingCache::fill`]
-//!   takes the generation seen before the read, and every invalidation moves it on.
+//!   [`PricingCache::fill`] takes the generation seen before the read, and every invalidation
+//!   moves it on.
 //! - **Another process's changes are seen within [`PricingCache::ttl`]** (several servers on one
 //!   PostgreSQL): every entry expires that long after it was read. Until then a sale is priced
 //!   as the catalog stood a moment before, the rule `PricingInputs` already states for the read
