@@ -285,16 +285,7 @@ async fn a_stores_forecasts_appear_after_training_and_rollback_serves_the_previo
         (idle["status"].as_str(), idle["total_series"].as_i64()),
         (Some("succeeded"), Some(0))
     );
-    let text = w
-        .app
-        .http
-        .get(format!("{}/metrics", w.app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = w.app.metrics().await;
     assert!(
         text.contains("forecast_series_trained_total{outcome=\"ok\"}"),
         "{text}"

@@ -614,17 +614,10 @@ async fn a_catalog_change_prices_the_very_next_sale(backend: Backend) {
 
 /// `pricing_cache_lookups_total{result="hit"}` from the server's metrics.
 async fn cache_hits(shop: &Shop) -> u64 {
-    let text = shop
-        .app
-        .http
-        .get(format!("{}/metrics", shop.app.base))
-        .send()
+    shop.app
+        .metrics()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|l| l.strip_prefix("pricing_cache_lookups_total{result=\"hit\"} "))
         .map_or(0, |n| n.trim().parse().unwrap())
 }

@@ -77,15 +77,7 @@ async fn docs_and_metrics_are_served(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
 
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(

@@ -248,6 +248,18 @@ impl TestApp {
         }
     }
 
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, caller: &Caller, path: &str) -> Reply {
         self.call(caller, Method::GET, path, None).await
     }
