@@ -133,26 +133,21 @@ impl PricingCache {
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        if stores.len() >= MAX_STORES && !stores.contains_key(&(store.org_id, store.id)) {
+        let key = (store.org_id, store.id);
+        // The store and promotions were read with the products: the newest read replaces them;
+        // products read earlier stay, each until its own expiry.
+        let mut products = stores
+            .remove(&key)
+            .map(|entry| entry.products)
+            .unwrap_or_default();
+        if stores.len() >= MAX_STORES {
             stores.clear();
         }
-        let entry = stores
-            .entry((store.org_id, store.id))
-            .or_insert_with(|| StoreEntry {
-                store: store.clone(),
-                promotions: inputs.promotions().to_vec(),
-                read_at: now,
-                products: HashMap::new(),
-            });
-        // The store and promotions were read with the products: the newest read wins.
-        entry.store = store.clone();
-        entry.promotions = inputs.promotions().to_vec();
-        entry.read_at = now;
-        if entry.products.len() + inputs.products().len() > MAX_PRODUCTS_PER_STORE {
-            entry.products.clear();
+        if products.len() + inputs.products().len() > MAX_PRODUCTS_PER_STORE {
+            products.clear();
         }
         for (id, product) in inputs.products() {
-            entry.products.insert(
+            products.insert(
                 *id,
                 ProductEntry {
                     product: product.clone(),
@@ -161,6 +156,15 @@ impl PricingCache {
                 },
             );
         }
+        stores.insert(
+            key,
+            StoreEntry {
+                store: store.clone(),
+                promotions: inputs.promotions().to_vec(),
+                read_at: now,
+                products,
+            },
+        );
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(OrgId, StoreId), StoreEntry>> {
@@ -257,6 +261,23 @@ mod tests {
         assert_eq!(found.name, "Berlin");
         assert_eq!(inputs.products()[&p.id].price_minor, 250);
         assert_eq!(inputs.store_price(p.id), Some(199));
+    }
+
+    #[test]
+    fn products_of_earlier_sales_stay_when_a_later_sale_fills() {
+        let cache = PricingCache::new(Duration::from_secs(60));
+        let org = OrgId::new();
+        let s = store(org, "Berlin");
+        let (rice, tea) = (product(org, 250), product(org, 400));
+        cache.fill(cache.generation(), &s, &inputs(&[&rice], None));
+        let mut renamed = s.clone();
+        renamed.name = "Berlin Mitte".into();
+        cache.fill(cache.generation(), &renamed, &inputs(&[&tea], None));
+        let (found, inputs) = cache
+            .lookup(org, s.id, &[line(rice.id), line(tea.id)])
+            .expect("both cached");
+        assert_eq!(found.name, "Berlin Mitte", "the newest store record");
+        assert_eq!(inputs.products().len(), 2);
     }
 
     #[test]
