@@ -6,8 +6,10 @@
 //! makes the skip a failure so a green CI always means both backends ran.
 
 use crate::orgs::OrgRecord;
+use crate::stores::StoreRecord;
 use crate::{Db, DbOptions};
-use chainsync_domain::ids::OrgId;
+use chainsync_domain::ids::{OrgId, StoreId};
+use std::collections::BTreeMap;
 
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,29 @@ pub fn org_record(name: &str) -> OrgRecord {
         currency: "EUR".into(),
         locale: "en-GB".into(),
         is_demo: false,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+/// A store of `org` with code and name `code` (Germany, EUR, 19 % standard tax, prices
+/// tax-inclusive), not yet inserted.
+pub fn store_record(org: OrgId, code: &str) -> StoreRecord {
+    StoreRecord {
+        id: StoreId::new(),
+        org_id: org,
+        code: code.into(),
+        name: code.into(),
+        address: None,
+        city: None,
+        country: "DE".into(),
+        tax_id: None,
+        currency: "EUR".into(),
+        timezone: "Europe/Berlin".into(),
+        tax_rates: BTreeMap::from([("standard".into(), 1900)]),
+        tax_inclusive: true,
+        refund_approval_minor: 5000,
+        active: true,
         created_at: 1,
         updated_at: 1,
     }

@@ -8,8 +8,8 @@ use chainsync_storage::forecasting::{
     self as fc, JOB_LIVE_KEY, JOB_SCHEDULE_KEY, JobRecord, LiveFigures, ModelFilter, ModelRecord,
 };
 use chainsync_storage::orgs;
-use chainsync_storage::stores::{self, StoreRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
+use chainsync_storage::stores;
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record, store_record};
 use chainsync_storage::{Conn, Db, StorageError, on_both_backends};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,24 +39,7 @@ async fn world(backend: TestBackend) -> World {
     orgs::insert(&mut conn, &org).await.unwrap();
     let mut ids = Vec::new();
     for code in ["BER", "PAR"] {
-        let s = StoreRecord {
-            id: StoreId::new(),
-            org_id: org.id,
-            code: code.into(),
-            name: code.into(),
-            address: None,
-            city: None,
-            country: "DE".into(),
-            tax_id: None,
-            currency: "EUR".into(),
-            timezone: "Europe/Berlin".into(),
-            tax_rates: BTreeMap::from([("standard".into(), 1900)]),
-            tax_inclusive: true,
-            refund_approval_minor: 5000,
-            active: true,
-            created_at: 1,
-            updated_at: 1,
-        };
+        let s = store_record(org.id, code);
         stores::insert(&mut conn, &s).await.unwrap();
         ids.push(s.id);
     }

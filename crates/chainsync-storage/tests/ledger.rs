@@ -8,8 +8,8 @@ use chainsync_storage::catalog::{self, ProductRecord};
 use chainsync_storage::events::{self, Position};
 use chainsync_storage::orgs;
 use chainsync_storage::stock::{self, NewMovement};
-use chainsync_storage::stores::{self, StoreRecord};
-use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
+use chainsync_storage::stores;
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record, store_record};
 use chainsync_storage::{Backend, Db, on_both_backends};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,24 +35,7 @@ async fn item(db: &Db) -> Item {
     let mut conn = db.conn().await.unwrap();
     let org = org_record("A");
     orgs::insert(&mut conn, &org).await.unwrap();
-    let store = StoreRecord {
-        id: StoreId::new(),
-        org_id: org.id,
-        code: "S".into(),
-        name: "S".into(),
-        address: None,
-        city: None,
-        country: "DE".into(),
-        tax_id: None,
-        currency: "EUR".into(),
-        timezone: "Europe/Berlin".into(),
-        tax_rates: BTreeMap::from([("standard".into(), 1900)]),
-        tax_inclusive: true,
-        refund_approval_minor: 5000,
-        active: true,
-        created_at: 1,
-        updated_at: 1,
-    };
+    let store = store_record(org.id, "S");
     stores::insert(&mut conn, &store).await.unwrap();
     let product = ProductRecord {
         id: ProductId::new(),

@@ -7,10 +7,9 @@ use chainsync_storage::audit::{self, AuditFilter, AuditRecord};
 use chainsync_storage::auth::{self as auth_store, RefreshTokenRecord, ThrottlePolicy};
 use chainsync_storage::orgs;
 use chainsync_storage::stores::{self, StoreRecord, StoreScope};
-use chainsync_storage::testing::{TestBackend, fresh_db, org_record};
+use chainsync_storage::testing::{TestBackend, fresh_db, org_record, store_record};
 use chainsync_storage::users::{self, UserListScope, UserRecord};
 use chainsync_storage::{Db, StorageError, on_both_backends};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 on_both_backends!(
@@ -34,22 +33,9 @@ async fn db(backend: TestBackend) -> (Db, tempfile::TempDir) {
 
 fn store(org: OrgId, code: &str) -> StoreRecord {
     StoreRecord {
-        id: StoreId::new(),
-        org_id: org,
-        code: code.into(),
         name: format!("Store {code}"),
-        address: None,
         city: Some("Berlin".into()),
-        country: "DE".into(),
-        tax_id: None,
-        currency: "EUR".into(),
-        timezone: "Europe/Berlin".into(),
-        tax_rates: BTreeMap::from([("standard".into(), 1900)]),
-        tax_inclusive: true,
-        refund_approval_minor: 5000,
-        active: true,
-        created_at: 1,
-        updated_at: 1,
+        ..store_record(org, code)
     }
 }
 

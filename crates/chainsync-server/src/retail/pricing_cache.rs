@@ -13,10 +13,11 @@
 //!   fill that read the database before such a change and finishes after it is refused:
 //!   [`PricingCache::fill`] takes the generation seen before the read, and every invalidation
 //!   moves it on.
-//! - **Another process's changes are seen within [`PricingCache::ttl`]** (several servers on one
-//!   PostgreSQL): every entry expires that long after it was read. Until then a sale is priced
-//!   as the catalog stood a moment before, the rule `PricingInputs` already states for the read
-//!   made just before a sale's transaction.
+//! - **Another process's changes are seen within the TTL** ([`DEFAULT_TTL`], set by
+//!   `ApiSettings::pricing_cache_ttl`; several servers on one PostgreSQL): every entry expires
+//!   that long after it was read. Until then a sale is priced as the catalog stood a moment
+//!   before, the rule `PricingInputs` already states for the read made just before a sale's
+//!   transaction.
 //! - **No tenant sees another's data**: entries are keyed by organisation and store, and a store
 //!   is only found under the organisation it was read for.
 //! - **Bounded**: at most [`MAX_STORES`] stores and [`MAX_PRODUCTS_PER_STORE`] products per
@@ -70,10 +71,6 @@ impl PricingCache {
             generation: AtomicU64::new(0),
             stores: Mutex::default(),
         }
-    }
-
-    pub fn ttl(&self) -> Duration {
-        self.ttl
     }
 
     /// The generation to hand to [`PricingCache::fill`]; read it before reading the database.
@@ -188,26 +185,13 @@ impl Drop for InvalidateOnDrop<'_> {
 mod tests {
     use super::*;
     use chainsync_domain::ids::ProductId;
+    use chainsync_storage::testing::store_record;
     use std::collections::BTreeMap;
 
     fn store(org: OrgId, name: &str) -> StoreRecord {
         StoreRecord {
-            id: StoreId::new(),
-            org_id: org,
-            code: "S1".into(),
             name: name.into(),
-            address: None,
-            city: None,
-            country: "DE".into(),
-            tax_id: None,
-            currency: "EUR".into(),
-            timezone: "Europe/Berlin".into(),
-            tax_rates: BTreeMap::from([("standard".to_owned(), 1900)]),
-            tax_inclusive: true,
-            refund_approval_minor: 5000,
-            active: true,
-            created_at: 0,
-            updated_at: 0,
+            ..store_record(org, "S1")
         }
     }
 
