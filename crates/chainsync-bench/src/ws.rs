@@ -118,6 +118,19 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// CPU seconds (user + system) the process has used, from `/proc/<pid>/stat` (fields 14 and
+/// 15, in clock ticks of 1/100 s: Linux reports them in `USER_HZ`, which is 100 on every
+/// architecture it supports).
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
 async fn login(
     client: &reqwest::Client,
     base: &str,
@@ -337,6 +350,7 @@ async fn drive(args: &Args) -> anyhow::Result<()> {
     let interval = Duration::from_nanos(1_000_000_000 / args.rate.max(1));
     let permits = Arc::new(tokio::sync::Semaphore::new(args.publishers));
     let failures = Arc::new(AtomicU64::new(0));
+    let cpu_before: Vec<Option<f64>> = args.server_pid.iter().map(|p| cpu_secs(*p)).collect();
     let publish_start = Instant::now();
     let publish_start_unix = unix_micros();
     let mut tasks = Vec::new();
@@ -381,6 +395,7 @@ async fn drive(args: &Args) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let delivery_secs = publish_start.elapsed().as_secs_f64();
+    let cpu_after: Vec<Option<f64>> = args.server_pid.iter().map(|p| cpu_secs(*p)).collect();
     for r in &readers {
         r.abort();
     }
@@ -391,6 +406,11 @@ async fn drive(args: &Args) -> anyhow::Result<()> {
         failed: failures.load(Ordering::Relaxed),
         rss_before,
         rss_after,
+        cpu_used: cpu_before
+            .iter()
+            .zip(&cpu_after)
+            .map(|(b, a)| Some(a.as_ref()? - b.as_ref()?))
+            .collect(),
     };
     report(
         args,
@@ -523,6 +543,8 @@ struct Published {
     failed: u64,
     rss_before: Vec<Option<u64>>,
     rss_after: Vec<Option<u64>>,
+    /// CPU seconds each server used from the first publish until the last delivery arrived.
+    cpu_used: Vec<Option<f64>>,
 }
 
 fn report(
@@ -579,6 +601,16 @@ fn report(
             "published: {} at {} /s in {:.2} s ({} failed)",
             p.total, args.rate, p.secs, p.failed
         );
+        for (pid, used) in args.server_pid.iter().zip(&p.cpu_used) {
+            if let Some(used) = used {
+                println!(
+                    "server pid {pid}: {used:.2} CPU s from first publish to last delivery ({:.0} % of one core); {:.0} µs per publish, {:.1} µs per delivery over all servers' deliveries",
+                    100.0 * used / p.delivery_secs,
+                    1e6 * used / p.total.max(1) as f64,
+                    1e6 * used / received.max(1) as f64
+                );
+            }
+        }
         println!(
             "deliveries: {received} of {expected} expected, {:.0} /s over the publish window",
             received as f64 / p.secs.max(p.delivery_secs.min(p.secs + 1.0))
