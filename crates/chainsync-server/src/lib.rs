@@ -15,6 +15,7 @@ pub mod demo;
 pub mod forecasting;
 pub mod http;
 pub mod imports;
+pub mod net;
 pub mod realtime;
 pub mod retail;
 pub mod security;

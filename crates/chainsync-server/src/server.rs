@@ -5,14 +5,13 @@
 
 use crate::config::DatabaseConfig;
 use crate::http;
+use crate::net::{Peer, SharedTcpListener};
 use crate::realtime::Realtime;
 use crate::security::tokens::KeyRing;
 use crate::state::{ApiSettings, App, AppState};
 use crate::telemetry::Metrics;
-use axum::serve::ListenerExt;
 use chainsync_storage::{Db, DbOptions};
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -66,18 +65,9 @@ pub async fn serve(
         shutdown.await;
         realtime.begin_shutdown();
     };
-    // Without TCP_NODELAY a small write that follows another small write still waiting for
-    // its acknowledgement is held back (Nagle) until the peer's delayed ACK, tens of
-    // milliseconds later: a WebSocket's `hello` then `subscribed`, or two events in a row,
-    // paid that wait.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY on a connection");
-        }
-    });
     axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        SharedTcpListener(listener),
+        app.into_make_service_with_connect_info::<Peer>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;

@@ -8,14 +8,13 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery};
 use super::session::{ClientAddr, Session, authenticate};
 use crate::realtime::connection::{self, Identity};
+use crate::realtime::upgrade::{NotAnUpgrade, Upgrade};
 use crate::security::tokens::Claims;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chainsync_domain::ids::StoreId;
 use chainsync_domain::realtime::Priority;
 use chainsync_storage::batch::Batch;
@@ -23,6 +22,7 @@ use chainsync_storage::{audit, events, now_ms, stores};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -54,7 +54,7 @@ async fn connect(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ConnectParams>,
     headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> ApiResult<Response> {
     let session = match (&params.ticket, bearer(&headers)) {
         (Some(ticket), _) => authenticate(&state, ticket, "ws").await?,
@@ -72,11 +72,14 @@ async fn connect(
         )
         .with_code("password_change_required"));
     }
-    let upgrade = upgrade.map_err(|_| {
+    let upgrade = upgrade.map_err(|e| {
         ApiError::new(
             StatusCode::UPGRADE_REQUIRED,
             "websocket_upgrade_required",
-            "this endpoint speaks WebSocket only: send an upgrade request",
+            format!(
+                "this endpoint speaks WebSocket only: send an upgrade request ({})",
+                e.reason()
+            ),
         )
     })?;
     if state.realtime.is_shutting_down() {
@@ -92,18 +95,26 @@ async fn connect(
         sid: session.claims.sid,
         iat_ms: session.claims.iat_ms,
     };
-    let serving = state.clone();
-    Ok(upgrade
-        .max_message_size(settings.max_message_bytes)
-        .max_frame_size(settings.max_message_bytes)
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(settings.max_message_bytes))
+        .max_frame_size(Some(settings.max_message_bytes))
         // Small buffers keep an idle connection cheap: the read buffer is allocated and
         // zero-filled up front, so its whole size is resident for every connection. Client
         // messages are small JSON (a subscribe is ~150 bytes); a larger frame still arrives
         // whole, as the buffer grows to the frame's length (up to the maximum above).
         .read_buffer_size(512)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| connection::run(socket, serving, identity))
-        .into_response())
+        // tungstenite writes only control frames (pongs, the close handshake), each at once.
+        .write_buffer_size(0);
+    let listener = state
+        .realtime
+        .hub
+        .listener(upgrade.socket().clone(), settings.send_queue);
+    let serving = state.clone();
+    Ok(
+        upgrade.on_upgrade(listener, config, move |socket, listener| {
+            connection::run(socket, listener, serving, identity)
+        }),
+    )
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

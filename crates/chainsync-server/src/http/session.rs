@@ -9,6 +9,7 @@
 //! `password_change_required`); [`PendingSession`] admits them, for the few routes they need.
 
 use super::error::ApiError;
+use crate::net::Peer;
 use crate::security::tokens::{Claims, TokenError};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -16,7 +17,6 @@ use axum::http::header;
 use axum::http::request::Parts;
 use chainsync_domain::access::Principal;
 use chainsync_storage::users::{self, UserRecord};
-use std::net::SocketAddr;
 
 /// An authenticated caller who has a usable password.
 #[derive(Debug, Clone)]
@@ -156,8 +156,8 @@ impl FromRequestParts<AppState> for ClientAddr {
         }
         let peer = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .get::<ConnectInfo<Peer>>()
+            .map(|ConnectInfo(peer)| peer.addr.ip().to_string());
         Ok(ClientAddr(peer))
     }
 }

@@ -11,21 +11,29 @@
 //! first, so live events start queueing; then read the head and the history from the database
 //! and send them; queued live events at or below what was sent are then dropped as duplicates.
 //!
-//! One task per connection does everything, so sends never race each other; a send that does
-//! not complete within the write timeout ends the connection (the client can resume).
+//! The subscriptions' positions live in the [`Listener`], shared with the hub: the hub writes
+//! the next event of a settled subscription straight to the socket, and this task handles the
+//! rest (replies, replays, gaps, new epochs) under the same next-offset rule, so the two never
+//! send an event twice or out of order. Bytes the socket does not take at once wait in the
+//! listener; this task flushes them, and a flush that does not complete within the write
+//! timeout ends the connection (the client can resume).
 
-use super::hub::{Delivery, Inbox, Listener};
+use super::frame;
+use super::listener::{Delivery, Listener, Offered, Position};
 use super::protocol::{self, ClientMessage, Resume, close};
+use super::upgrade::WsIo;
 use crate::state::AppState;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chainsync_domain::access::Principal;
 use chainsync_domain::ids::UserId;
 use chainsync_domain::realtime::{Channel, Refusal, may_subscribe};
 use chainsync_storage::realtime as history;
 use chainsync_storage::{StorageResult, auth as auth_store, now_ms, stores, users};
-use std::collections::HashMap;
+use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, error::CapacityError};
 
 /// Largest history page read at once during a replay.
 const REPLAY_PAGE: u32 = 500;
@@ -39,11 +47,6 @@ pub struct Identity {
     /// The session (refresh-token family) the ticket belongs to, and when it was issued.
     pub sid: uuid::Uuid,
     pub iat_ms: i64,
-}
-
-struct Sub {
-    epoch: String,
-    last: i64,
 }
 
 /// A token bucket for client messages.
@@ -78,48 +81,47 @@ struct Connection {
     state: AppState,
     identity: Identity,
     listener: Arc<Listener>,
-    subs: HashMap<String, Sub>,
-    socket: WebSocket,
+    socket: WebSocketStream<WsIo>,
 }
 
 /// Serves one upgraded socket until it closes.
-pub async fn run(socket: WebSocket, state: AppState, identity: Identity) {
-    let (listener, rx) = state
-        .realtime
-        .hub
-        .listener(state.realtime.settings.send_queue);
+pub async fn run(
+    socket: WebSocketStream<WsIo>,
+    listener: Arc<Listener>,
+    state: AppState,
+    identity: Identity,
+) {
+    state.realtime.hub.opened();
     let mut conn = Connection {
         state: state.clone(),
         identity,
         listener: listener.clone(),
-        subs: HashMap::new(),
         socket,
     };
-    let mut outcome = conn.serve(rx).await;
+    let mut outcome = conn.serve().await;
     if listener.is_kicked() {
         outcome = Some((
             close::SLOW_CONSUMER,
             "send queue full: reconnect and resume",
         ));
     }
-    let channels: Vec<String> = conn.subs.keys().cloned().collect();
-    state.realtime.hub.remove(&listener, channels);
+    state.realtime.hub.remove(&listener, listener.channels());
     if let Some((code, reason)) = outcome {
         let frame = CloseFrame {
-            code,
+            code: code.into(),
             reason: reason.into(),
         };
-        let sent = tokio::time::timeout(
-            Duration::from_secs(1),
-            conn.socket.send(Message::Close(Some(frame))),
-        )
+        let sent = tokio::time::timeout(Duration::from_secs(1), async {
+            conn.socket.send(Message::Close(Some(frame))).await.is_ok()
+                && flush_all(&listener).await
+        })
         .await;
-        if matches!(sent, Ok(Ok(()))) {
+        if matches!(sent, Ok(true)) {
             // Keep reading until the client answers the close (or a short while), so it can
             // read everything before the close frame without its own writes (pongs) failing on
             // a socket we already dropped.
             let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                while let Some(Ok(message)) = conn.socket.recv().await {
+                while let Some(Ok(message)) = conn.socket.next().await {
                     if matches!(message, Message::Close(_)) {
                         break;
                     }
@@ -128,24 +130,19 @@ pub async fn run(socket: WebSocket, state: AppState, identity: Identity) {
             .await;
         }
     }
+    listener.close();
 }
 
 impl Connection {
-    /// Sends a text frame; `false` when the socket failed, the client stopped reading for
-    /// the write timeout, or the hub cut this connection off meanwhile.
-    async fn send(&mut self, text: impl Into<Utf8Bytes>) -> bool {
-        let listener = self.listener.clone();
-        let sent = tokio::time::timeout(WRITE_TIMEOUT, async {
-            tokio::select! {
-                sent = self.socket.send(Message::Text(text.into())) => sent.is_ok(),
-                () = listener.kicked() => false,
-            }
-        });
-        matches!(sent.await, Ok(true))
+    /// Sends a text frame that belongs to no channel; `false` when the socket failed, the
+    /// client stopped reading for the write timeout, or the hub cut this connection off
+    /// meanwhile.
+    async fn send(&mut self, text: String) -> bool {
+        self.listener.write(frame::text(&text)).is_ok() && flush(&self.listener).await
     }
 
     /// The main loop; returns the close frame to send, if any.
-    async fn serve(&mut self, mut rx: Inbox) -> Option<(u16, &'static str)> {
+    async fn serve(&mut self) -> Option<(u16, &'static str)> {
         // Borrowed from a handle of our own (not cloned): this future lives as long as the
         // connection, so everything it holds is paid for by every idle connection.
         let realtime = self.state.realtime.clone();
@@ -182,7 +179,12 @@ impl Connection {
                 () = listener.kicked() => {
                     return Some((close::SLOW_CONSUMER, "send queue full: reconnect and resume"));
                 }
-                delivery = rx.recv() => {
+                () = listener.unsent() => {
+                    if !flush(&self.listener).await {
+                        return None;
+                    }
+                }
+                delivery = listener.next_queued() => {
                     let delivery = delivery?;
                     match self.deliver(&delivery).await {
                         Ok(true) => {}
@@ -193,18 +195,15 @@ impl Connection {
                         }
                     }
                 }
-                message = self.socket.recv() => {
+                message = self.socket.next() => {
                     last_heard = Instant::now();
                     let flow = match message {
                         None | Some(Ok(Message::Close(_))) => return None,
-                        Some(Err(e)) => {
-                            let text = e.to_string();
-                            if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
-                                return Some((close::TOO_BIG, "message too big"));
-                            }
-                            return None;
-                        }
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
+                        Some(Err(WsError::Capacity(
+                            CapacityError::MessageTooLong { .. } | CapacityError::TooManyHeaders,
+                        ))) => return Some((close::TOO_BIG, "message too big")),
+                        Some(Err(_)) => return None,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Flow::Continue,
                         Some(Ok(message)) => {
                             if bucket.take() {
                                 refused = 0;
@@ -231,8 +230,7 @@ impl Connection {
                     if last_heard.elapsed() > settings.idle_timeout {
                         return Some((close::IDLE, "idle timeout"));
                     }
-                    let ping = tokio::time::timeout(WRITE_TIMEOUT, self.socket.send(Message::Ping(Default::default()))).await;
-                    if !matches!(ping, Ok(Ok(()))) {
+                    if self.listener.write(frame::ping()).is_err() || !flush(&self.listener).await {
                         return None;
                     }
                 }
@@ -262,12 +260,17 @@ impl Connection {
             Err(message) => protocol::error("invalid_message", &message, None, None),
             Ok(ClientMessage::Ping { id }) => protocol::pong(id.as_deref()),
             Ok(ClientMessage::Unsubscribe { channel, id }) => {
-                if self.subs.remove(&channel).is_some() {
+                let reply = frame::text(&protocol::unsubscribed(
+                    &channel,
+                    "requested",
+                    id.as_deref(),
+                ));
+                if self.listener.end_subscription(&channel, Some(reply)) {
                     self.state
                         .realtime
                         .hub
                         .unsubscribe(&self.listener, &channel);
-                    protocol::unsubscribed(&channel, "requested", id.as_deref())
+                    return self.flow_flushed().await;
                 } else {
                     protocol::error(
                         "not_subscribed",
@@ -286,7 +289,7 @@ impl Connection {
                 Ok(None) => return Flow::Continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "subscribe failed");
-                    self.subs.remove(&channel);
+                    self.listener.end_subscription(&channel, None);
                     self.state
                         .realtime
                         .hub
@@ -311,8 +314,16 @@ impl Connection {
         }
     }
 
-    /// Subscribes (and replays); returns a frame to send when the answer is a single frame,
-    /// `None` when it already sent everything.
+    async fn flow_flushed(&mut self) -> Flow {
+        if flush(&self.listener).await {
+            Flow::Continue
+        } else {
+            Flow::Close(close::NORMAL, "")
+        }
+    }
+
+    /// Subscribes (and replays); returns the error frame to send when the subscription is
+    /// refused, `None` when it sent its answer (and any replay) itself.
     async fn subscribe(
         &mut self,
         name: &str,
@@ -328,7 +339,7 @@ impl Connection {
                 id,
             )));
         };
-        if self.subs.contains_key(name) {
+        if self.listener.position(name).is_some() {
             return Ok(Some(protocol::error(
                 "already_subscribed",
                 "this connection is already subscribed to that channel",
@@ -336,7 +347,7 @@ impl Connection {
                 id,
             )));
         }
-        if self.subs.len() >= settings.max_subscriptions {
+        if self.listener.subscription_count() >= settings.max_subscriptions {
             return Ok(Some(protocol::error(
                 "too_many_subscriptions",
                 &format!(
@@ -366,53 +377,56 @@ impl Connection {
             Some(r) if r.epoch != head.epoch => Some("epoch_changed"),
             Some(r) if r.offset < 0 || r.offset > head.last_offset => Some("unknown_offset"),
             Some(r) => {
-                self.subs.insert(
-                    name.to_owned(),
-                    Sub {
-                        epoch: head.epoch.clone(),
-                        last: r.offset,
-                    },
-                );
                 let frame = protocol::subscribed(name, &head.epoch, r.offset, head.last_offset, id);
-                if !self.send(frame).await {
+                let position = Position {
+                    epoch: head.epoch.as_str().into(),
+                    last: r.offset,
+                };
+                self.listener
+                    .set_position(name, position, frame::text(&frame));
+                if !flush(&self.listener).await {
                     return Ok(None);
                 }
                 if !self.fill(name, head.last_offset).await? {
                     // The history no longer reaches back to the client's offset.
                     let frame =
                         protocol::reset(name, &head.epoch, head.last_offset, "beyond_history", id);
-                    if let Some(sub) = self.subs.get_mut(name) {
-                        sub.last = head.last_offset;
-                    }
-                    return Ok(Some(frame));
+                    let position = Position {
+                        epoch: head.epoch.as_str().into(),
+                        last: head.last_offset,
+                    };
+                    self.listener
+                        .set_position(name, position, frame::text(&frame));
+                    flush(&self.listener).await;
                 }
                 return Ok(None);
             }
         };
-        self.subs.insert(
-            name.to_owned(),
-            Sub {
-                epoch: head.epoch.clone(),
-                last: head.last_offset,
-            },
-        );
-        Ok(Some(match start {
+        let frame = match start {
             None => protocol::subscribed(name, &head.epoch, head.last_offset, head.last_offset, id),
             Some(reason) => protocol::reset(name, &head.epoch, head.last_offset, reason, id),
-        }))
+        };
+        let position = Position {
+            epoch: head.epoch.as_str().into(),
+            last: head.last_offset,
+        };
+        self.listener
+            .set_position(name, position, frame::text(&frame));
+        flush(&self.listener).await;
+        Ok(None)
     }
 
     /// Sends the channel's stored events after the subscription's `last` up to `to`. Returns
     /// `false` when the next needed offset is no longer stored (pruned).
     async fn fill(&mut self, name: &str, to: i64) -> StorageResult<bool> {
         loop {
-            let Some(sub) = self.subs.get(name) else {
+            let Some(position) = self.listener.position(name) else {
                 return Ok(true);
             };
-            if sub.last >= to {
+            if position.last >= to {
                 return Ok(true);
             }
-            let (from, epoch) = (sub.last + 1, sub.epoch.clone());
+            let (from, epoch) = (position.last + 1, position.epoch);
             let mut db = self.state.db.conn().await?;
             let page = history::read_range(&mut db, name, &epoch, from, to, REPLAY_PAGE).await?;
             drop(db);
@@ -420,58 +434,76 @@ impl Connection {
                 return Ok(false);
             }
             for event in page {
-                let frame = protocol::event(name, &epoch, event.offset, &event.body);
-                if !self.send(frame).await {
-                    return Ok(true);
+                let frame = frame::text(&protocol::event(name, &epoch, event.offset, &event.body));
+                // The hub may have sent some of these meanwhile: those are skipped.
+                match self.listener.offer_event(name, &epoch, event.offset, frame) {
+                    Offered::Sent | Offered::Skipped => {}
+                    // The channel was recreated or unsubscribed meanwhile: stop here.
+                    Offered::Gap { .. } | Offered::NewEpoch => return Ok(true),
                 }
-                if let Some(sub) = self.subs.get_mut(name) {
-                    sub.last = event.offset;
-                }
+            }
+            // Wait for the page to leave before reading the next: memory stays bounded.
+            if !flush(&self.listener).await {
+                return Ok(true);
             }
         }
     }
 
-    /// Sends a live event exactly once, in order; `Ok(false)` when the socket is gone.
+    /// Sends a queued live event exactly once, in order; `Ok(false)` when the socket is gone.
     async fn deliver(&mut self, delivery: &Delivery) -> StorageResult<bool> {
         let channel: &str = &delivery.channel;
-        let Some(sub) = self.subs.get(channel) else {
-            return Ok(true);
-        };
-        if sub.epoch != *delivery.epoch {
-            // The channel was recreated (its history lost): the client must reload.
-            let frame = protocol::reset(
+        loop {
+            let offered = self.listener.offer_event(
                 channel,
                 &delivery.epoch,
                 delivery.offset,
-                "epoch_changed",
-                None,
+                delivery.frame.clone(),
             );
-            if let Some(sub) = self.subs.get_mut(channel) {
-                sub.epoch = delivery.epoch.to_string();
-                sub.last = delivery.offset;
+            match offered {
+                Offered::Sent | Offered::Skipped => return Ok(true),
+                Offered::NewEpoch => {
+                    // The channel was recreated (its history lost): the client must reload.
+                    let frame = protocol::reset(
+                        channel,
+                        &delivery.epoch,
+                        delivery.offset,
+                        "epoch_changed",
+                        None,
+                    );
+                    let position = Position {
+                        epoch: delivery.epoch.clone(),
+                        last: delivery.offset,
+                    };
+                    self.listener
+                        .set_position(channel, position, frame::text(&frame));
+                    return Ok(true);
+                }
+                Offered::Gap { last } => {
+                    // A gap is rare and filling it reads the database: boxed, so the common
+                    // path's future (held by every connection between events) stays small.
+                    if !Box::pin(self.fill(channel, delivery.offset - 1)).await? {
+                        let frame = protocol::reset(
+                            channel,
+                            &delivery.epoch,
+                            delivery.offset,
+                            "beyond_history",
+                            None,
+                        );
+                        let position = Position {
+                            epoch: delivery.epoch.clone(),
+                            last: delivery.offset,
+                        };
+                        self.listener
+                            .set_position(channel, position, frame::text(&frame));
+                        return Ok(true);
+                    }
+                    if self.listener.position(channel).map(|p| p.last) == Some(last) {
+                        // The fill sent nothing (the socket went): stop.
+                        return Ok(false);
+                    }
+                }
             }
-            return Ok(self.send(frame).await);
         }
-        let (epoch, last) = (sub.epoch.clone(), sub.last);
-        if delivery.offset <= last {
-            return Ok(true);
-        }
-        // A gap is rare and filling it reads the database: boxed, so the common path's future
-        // (held by every connection between events) stays small.
-        if delivery.offset > last + 1 && !Box::pin(self.fill(channel, delivery.offset - 1)).await? {
-            let frame = protocol::reset(channel, &epoch, delivery.offset, "beyond_history", None);
-            if let Some(sub) = self.subs.get_mut(channel) {
-                sub.last = delivery.offset;
-            }
-            return Ok(self.send(frame).await);
-        }
-        if !self.send(delivery.frame.clone()).await {
-            return Ok(false);
-        }
-        if let Some(sub) = self.subs.get_mut(channel) {
-            sub.last = delivery.offset;
-        }
-        Ok(true)
     }
 
     /// Reloads the user: `false` when the session has ended. Drops subscriptions the user
@@ -497,8 +529,7 @@ impl Connection {
             return Ok(false);
         };
         self.identity.principal = principal;
-        let names: Vec<String> = self.subs.keys().cloned().collect();
-        for name in names {
+        for name in self.listener.channels() {
             let Some(channel) = Channel::parse(&name) else {
                 continue;
             };
@@ -506,16 +537,35 @@ impl Connection {
                 .await?
                 .is_some()
             {
-                self.subs.remove(&name);
+                let frame = frame::text(&protocol::unsubscribed(&name, "forbidden", None));
+                self.listener.end_subscription(&name, Some(frame));
                 self.state.realtime.hub.unsubscribe(&self.listener, &name);
-                let frame = protocol::unsubscribed(&name, "forbidden", None);
-                if !self.send(frame).await {
+                if !flush(&self.listener).await {
                     return Ok(true);
                 }
             }
         }
         Ok(true)
     }
+}
+
+/// Waits until the socket has taken everything written so far; `false` when it failed, the
+/// client stopped reading for the write timeout, or the hub cut the connection off meanwhile.
+async fn flush(listener: &Listener) -> bool {
+    let flushed = tokio::time::timeout(WRITE_TIMEOUT, async {
+        tokio::select! {
+            flushed = std::future::poll_fn(|cx| listener.poll_flush(cx)) => flushed.is_ok(),
+            () = listener.kicked() => false,
+        }
+    });
+    matches!(flushed.await, Ok(true))
+}
+
+/// Like [`flush`], also once the hub has cut the connection off (to send the close frame).
+async fn flush_all(listener: &Listener) -> bool {
+    std::future::poll_fn(|cx| listener.poll_flush(cx))
+        .await
+        .is_ok()
 }
 
 /// Why `principal` may not read `channel`, if they may not.
@@ -573,7 +623,7 @@ pub async fn load_principal(
 #[cfg(test)]
 mod tests {
     /// The size of the future an async fn returns, without calling it.
-    fn future_size<A, B, C, F: Future>(_: &impl Fn(A, B, C) -> F) -> usize {
+    fn future_size<A, B, C, D, F: Future>(_: &impl Fn(A, B, C, D) -> F) -> usize {
         std::mem::size_of::<F>()
     }
 

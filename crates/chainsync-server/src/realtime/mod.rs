@@ -3,9 +3,12 @@
 //! 1. [`protocol`]: the frames on the wire (`docs/websocket-protocol.md` is their contract).
 //! 2. [`relay`]: outbox → channel events with contiguous offsets (in the database) → bus.
 //! 3. [`bus`] (with [`redis`]): carries committed batches to every process; may lose messages.
-//! 4. [`hub`]: local fan-out to connections, with bounded per-connection queues.
-//! 5. [`connection`]: one socket: auth already done, subscriptions, resume, gap fill, limits
-//!    (with [`cache`], so thousands of sockets of one session re-check it with one query).
+//! 4. [`hub`]: local fan-out to connections; [`listener`]: one connection's shared state, which
+//!    writes an event's frame ([`frame`], encoded once) straight to its socket or queues it
+//!    (bounded) for the connection's task.
+//! 5. [`upgrade`]: the opening handshake; [`connection`]: one socket: auth already done,
+//!    subscriptions, resume, gap fill, limits (with [`cache`], so thousands of sockets of one
+//!    session re-check it with one query).
 //!
 //! The guarantee — a subscriber sees every offset of a channel exactly once, in order, or an
 //! explicit `reset` — rests on the database alone: the bus and the hub only make it fast.
@@ -15,11 +18,14 @@
 pub mod bus;
 pub mod cache;
 pub mod connection;
+pub mod frame;
 pub mod hub;
+pub mod listener;
 pub mod protocol;
 pub mod redis;
 pub mod relay;
 pub mod settings;
+pub mod upgrade;
 
 use bus::{Bus, Received};
 use chainsync_storage::events;

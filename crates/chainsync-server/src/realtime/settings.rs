@@ -30,7 +30,8 @@ pub struct RealtimeSettings {
     pub idle_timeout: Duration,
     /// Largest client frame accepted, in bytes.
     pub max_message_bytes: usize,
-    /// Frames waiting to be sent to one connection before it counts as a slow consumer.
+    /// Frames waiting for one connection before it counts as a slow consumer: bounds both the
+    /// events queued for its task and the frames its socket has not taken yet.
     pub send_queue: usize,
     /// Client messages per second per connection (sustained) and burst.
     pub rate_per_sec: u32,

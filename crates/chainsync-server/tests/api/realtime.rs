@@ -23,6 +23,7 @@ on_both_backends!(
     subscriptions_are_checked_against_role_and_store,
     bad_frames_get_error_frames_and_the_connection_lives_on,
     live_events_arrive_in_order_and_resume_replays_exactly_the_missed_ones,
+    a_resume_racing_live_events_gets_every_offset_once_in_order,
     resume_beyond_the_history_window_or_epoch_gets_an_explicit_reset,
     relayed_outbox_events_are_pruned_and_the_stream_goes_on,
     a_deactivated_users_connection_is_closed,
@@ -392,6 +393,48 @@ async fn live_events_arrive_in_order_and_resume_replays_exactly_the_missed_ones(
             .collect::<Vec<_>>()
     );
     // And nothing more (no duplicate of the replay from the live path).
+    ws.send(json!({"type": "ping"})).await;
+    assert_eq!(ws.next().await["type"], "pong");
+}
+
+/// The server writes a live event straight to a settled subscription's socket, and replays
+/// history from the connection's task: while a resume replays, live events arrive on both
+/// paths. The client must still see every offset once, in order.
+async fn a_resume_racing_live_events_gets_every_offset_once_in_order(backend: Backend) {
+    let app = spawn(backend).await;
+    let ber = app.store_id("BER").await;
+    let channel = format!("store:{ber}");
+    let admin = app.login("admin@demo.local").await;
+    let manager = app.login("manager.ber@demo.local").await;
+    let mut ws = open(&app, &manager).await;
+    let answer = ws.subscribe(&channel, None).await;
+    let epoch = answer["epoch"].as_str().expect("epoch").to_owned();
+    let base = answer["offset"].as_i64().expect("offset");
+    drop(ws);
+    for i in 1..=20 {
+        announce(&app, &admin, Some(&ber), &format!("A{i}"), "low").await;
+    }
+    let live = async {
+        for i in 21..=60 {
+            announce(&app, &admin, Some(&ber), &format!("A{i}"), "low").await;
+        }
+    };
+    let resumed = async {
+        let mut ws = open(&app, &manager).await;
+        let answer = ws
+            .subscribe(&channel, Some(json!({ "epoch": epoch, "offset": base })))
+            .await;
+        assert_eq!(answer["type"], "subscribed", "{answer}");
+        let got = events(&mut ws, 60).await;
+        (ws, got)
+    };
+    let ((), (mut ws, got)) = tokio::join!(live, resumed);
+    assert_eq!(
+        offsets_and_titles(&got),
+        (1..=60)
+            .map(|i| (base + i, format!("A{i}")))
+            .collect::<Vec<_>>()
+    );
     ws.send(json!({"type": "ping"})).await;
     assert_eq!(ws.next().await["type"], "pong");
 }
