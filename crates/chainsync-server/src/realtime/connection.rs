@@ -378,12 +378,7 @@ impl Connection {
             Some(r) if r.offset < 0 || r.offset > head.last_offset => Some("unknown_offset"),
             Some(r) => {
                 let frame = protocol::subscribed(name, &head.epoch, r.offset, head.last_offset, id);
-                let position = Position {
-                    epoch: head.epoch.as_str().into(),
-                    last: r.offset,
-                };
-                self.listener
-                    .set_position(name, position, frame::text(&frame));
+                self.settle(name, &head.epoch, r.offset, frame);
                 if !flush(&self.listener).await {
                     return Ok(None);
                 }
@@ -391,12 +386,7 @@ impl Connection {
                     // The history no longer reaches back to the client's offset.
                     let frame =
                         protocol::reset(name, &head.epoch, head.last_offset, "beyond_history", id);
-                    let position = Position {
-                        epoch: head.epoch.as_str().into(),
-                        last: head.last_offset,
-                    };
-                    self.listener
-                        .set_position(name, position, frame::text(&frame));
+                    self.settle(name, &head.epoch, head.last_offset, frame);
                     flush(&self.listener).await;
                 }
                 return Ok(None);
@@ -406,14 +396,20 @@ impl Connection {
             None => protocol::subscribed(name, &head.epoch, head.last_offset, head.last_offset, id),
             Some(reason) => protocol::reset(name, &head.epoch, head.last_offset, reason, id),
         };
-        let position = Position {
-            epoch: head.epoch.as_str().into(),
-            last: head.last_offset,
-        };
-        self.listener
-            .set_position(name, position, frame::text(&frame));
+        self.settle(name, &head.epoch, head.last_offset, frame);
         flush(&self.listener).await;
         Ok(None)
+    }
+
+    /// Moves a subscription to `last` in `epoch` and tells the client with `frame` (its
+    /// `subscribed` or `reset`) in one step, so no event of the channel goes out before it.
+    fn settle(&self, channel: &str, epoch: &str, last: i64, frame: String) {
+        let position = Position {
+            epoch: epoch.into(),
+            last,
+        };
+        self.listener
+            .set_position(channel, position, frame::text(&frame));
     }
 
     /// Sends the channel's stored events after the subscription's `last` up to `to`. Returns
@@ -463,38 +459,18 @@ impl Connection {
                 Offered::Sent | Offered::Skipped => return Ok(true),
                 Offered::NewEpoch => {
                     // The channel was recreated (its history lost): the client must reload.
-                    let frame = protocol::reset(
-                        channel,
-                        &delivery.epoch,
-                        delivery.offset,
-                        "epoch_changed",
-                        None,
-                    );
-                    let position = Position {
-                        epoch: delivery.epoch.clone(),
-                        last: delivery.offset,
-                    };
-                    self.listener
-                        .set_position(channel, position, frame::text(&frame));
+                    let (epoch, offset) = (&delivery.epoch, delivery.offset);
+                    let frame = protocol::reset(channel, epoch, offset, "epoch_changed", None);
+                    self.settle(channel, epoch, offset, frame);
                     return Ok(true);
                 }
                 Offered::Gap { last } => {
                     // A gap is rare and filling it reads the database: boxed, so the common
                     // path's future (held by every connection between events) stays small.
                     if !Box::pin(self.fill(channel, delivery.offset - 1)).await? {
-                        let frame = protocol::reset(
-                            channel,
-                            &delivery.epoch,
-                            delivery.offset,
-                            "beyond_history",
-                            None,
-                        );
-                        let position = Position {
-                            epoch: delivery.epoch.clone(),
-                            last: delivery.offset,
-                        };
-                        self.listener
-                            .set_position(channel, position, frame::text(&frame));
+                        let (epoch, offset) = (&delivery.epoch, delivery.offset);
+                        let frame = protocol::reset(channel, epoch, offset, "beyond_history", None);
+                        self.settle(channel, epoch, offset, frame);
                         return Ok(true);
                     }
                     if self.listener.position(channel).map(|p| p.last) == Some(last) {
