@@ -55,6 +55,19 @@ async function pricedTotal(page) {
 }
 
 /** Presses Tab until the focused element's text matches, or fails. */
+/** The sale with this receipt number once the server has it. The till's outbox label can read
+ * "All sales sent" for a moment before it counts a sale just queued, so that label alone does
+ * not prove the sale arrived (on a slow machine the gap is long enough to matter). */
+async function soldOnServer(page, admin, storeId, receiptNumber) {
+  for (let i = 0; i < 100; i++) {
+    const found = (await admin.get(`/api/stores/${storeId}/sales?receipt_number=${receiptNumber}`))
+      .items[0];
+    if (found) return found;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`sale ${receiptNumber} never reached the server`);
+}
+
 async function tabTo(page, pattern, max = 25) {
   for (let i = 0; i < max; i++) {
     const text = await page.evaluate(() => document.activeElement?.textContent ?? "");
@@ -682,6 +695,7 @@ export const tests = [
       await big.waitFor({ state: "detached" });
       // The sale must reach the server before it can be found by its receipt number.
       await page.getByText("All sales sent").waitFor();
+      await soldOnServer(page, admin, store.id, bigNumber);
       await page.keyboard.press("Alt+r");
       await dialog.getByLabel("Receipt number").fill(bigNumber);
       await page.keyboard.press("Enter");
@@ -986,6 +1000,7 @@ export const tests = [
       await page.keyboard.press("Enter");
       await done.waitFor({ state: "detached" });
       await page.getByText("All sales sent").waitFor();
+      const old = await soldOnServer(page, admin, store.id, number);
       await page.keyboard.press("Alt+r");
       const dialog = page.getByRole("dialog", { name: "Return by receipt" });
       await dialog.getByLabel("Receipt number").fill(number);
@@ -1015,10 +1030,7 @@ export const tests = [
       const newNumber = (await next.getByTestId("receipt-number").innerText()).trim();
       await page.keyboard.press("Enter");
       await page.getByText("All sales sent").waitFor();
-      const sale = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${newNumber}`))
-        .items[0];
-      const old = (await admin.get(`/api/stores/${store.id}/sales?receipt_number=${number}`))
-        .items[0];
+      const sale = await soldOnServer(page, admin, store.id, newNumber);
       const ret = (await admin.get(`/api/stores/${store.id}/returns?sale_id=${old.id}`)).items[0];
       const exchange = sale.payments.find((p) => p.kind === "other" && p.method === "exchange");
       assert.ok(exchange, "the new sale is paid with exchange credit");
