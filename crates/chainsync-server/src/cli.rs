@@ -453,6 +453,11 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
             .access_token_ttl_secs
             .unwrap_or(15 * 60)
             .clamp(60, 24 * 3600),
+        session_cache_ttl: file
+            .session_cache_ms
+            .map_or(crate::http::session_cache::DEFAULT_TTL, |ms| {
+                std::time::Duration::from_millis(ms.min(10_000))
+            }),
         realtime: crate::config::realtime_settings(&args.realtime, file)?,
         forecast: crate::config::forecast_settings(&args.forecast, file)?,
         ..ApiSettings::default()

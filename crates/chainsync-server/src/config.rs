@@ -35,6 +35,9 @@ pub struct FileConfig {
     /// SQLite `synchronous` level: `full` (default, durable on power loss) or `normal`.
     pub sqlite_synchronous: Option<String>,
     pub access_token_ttl_secs: Option<i64>,
+    /// How long a cached session is trusted, in milliseconds (0 to 10000; 0: read the session
+    /// on every request). See `http::session_cache`.
+    pub session_cache_ms: Option<u64>,
     pub max_connections: Option<u32>,
     /// Real-time: `in-process` or `redis`.
     pub bus: Option<String>,

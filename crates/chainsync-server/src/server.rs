@@ -40,10 +40,12 @@ pub async fn build_state(db: Db, settings: ApiSettings) -> anyhow::Result<AppSta
     ));
     forecasting.start().await;
     let pricing_cache = crate::retail::pricing_cache::PricingCache::new(settings.pricing_cache_ttl);
+    let session_cache = crate::http::session_cache::SessionCache::new(settings.session_cache_ttl);
     Ok(Arc::new(App {
         db,
         keys,
         pricing_cache,
+        session_cache,
         settings,
         metrics,
         realtime,

@@ -24,6 +24,10 @@ pub struct ApiSettings {
     /// How long the sale path trusts a cached catalog entry that this process did not change
     /// (another server's changes); zero turns the cache off.
     pub pricing_cache_ttl: std::time::Duration,
+    /// How long authentication trusts a cached session (user, roles, revocation) that this
+    /// process did not change (another server's or the command line's changes); zero turns
+    /// the cache off.
+    pub session_cache_ttl: std::time::Duration,
 }
 
 impl Default for ApiSettings {
@@ -37,6 +41,7 @@ impl Default for ApiSettings {
             realtime: crate::realtime::settings::RealtimeSettings::default(),
             forecast: crate::forecasting::ForecastSettings::default(),
             pricing_cache_ttl: crate::retail::pricing_cache::DEFAULT_TTL,
+            session_cache_ttl: crate::http::session_cache::DEFAULT_TTL,
         }
     }
 }
@@ -53,6 +58,8 @@ pub struct App {
     pub forecasting: Arc<crate::forecasting::Forecasting>,
     /// The catalog sales are priced with, between sales.
     pub pricing_cache: crate::retail::pricing_cache::PricingCache,
+    /// What authentication loads, between requests of a session.
+    pub session_cache: crate::http::session_cache::SessionCache,
 }
 
 pub type AppState = Arc<App>;

@@ -62,6 +62,9 @@ pub struct Metrics {
     /// Sales priced from the pricing cache (`result="hit"`) or after reading the catalog
     /// (`result="miss"`).
     pub pricing_cache_lookups: IntCounterVec,
+    /// Requests authenticated from the session cache (`result="hit"`) or after reading the
+    /// session (`result="miss"`).
+    pub session_cache_lookups: IntCounterVec,
 }
 
 /// The forecast trainer and server (docs/forecasts.md, "Running it in production").
@@ -195,9 +198,18 @@ impl Metrics {
             &["result"],
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let session_cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "session_cache_lookups_total",
+                "Requests authenticated from the in-memory session cache (hit) or after reading the session (miss)",
+            ),
+            &["result"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(pricing_cache_lookups.clone()),
+            Box::new(session_cache_lookups.clone()),
             Box::new(sqlite_checkpoints.clone()),
             Box::new(latency.clone()),
             Box::new(sqlite_commits.clone()),
@@ -218,6 +230,7 @@ impl Metrics {
             sqlite_checkpoints,
             sqlite_copy: Arc::default(),
             pricing_cache_lookups,
+            session_cache_lookups,
         }
     }
 

@@ -40,6 +40,7 @@ pub mod reports;
 pub mod returns;
 pub mod sales;
 pub mod session;
+pub mod session_cache;
 pub mod shifts;
 pub mod stock;
 pub mod stores;
@@ -106,7 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            invalidate_pricing_cache,
+            invalidate_caches,
         ))
         .with_state(state)
         .merge(openapi::docs_router(spec));
@@ -138,21 +139,25 @@ const PRICING_CACHE_KEEPERS: [&str; 2] = [
 ];
 
 /// Empties the sales' pricing cache after every request that may change the catalog, a store
-/// or a promotion: any write but those above (see `retail::pricing_cache`). Held across the
-/// handler, so a request cancelled after its commit still empties it.
-async fn invalidate_pricing_cache(
+/// or a promotion (any write but those above, see `retail::pricing_cache`), and the session
+/// cache after every request that may change a user, a role or a session (any write but
+/// `session_cache::KEEPERS`). Held across the handler, so a request cancelled after its commit
+/// still empties them.
+async fn invalidate_caches(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let safe = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
-    let keeps = request.method() == axum::http::Method::POST
-        && request
-            .extensions()
-            .get::<MatchedPath>()
-            .is_some_and(|p| PRICING_CACHE_KEEPERS.contains(&p.as_str()));
-    let _invalidate = (!safe && !keeps)
+    let route = (request.method() == axum::http::Method::POST)
+        .then(|| request.extensions().get::<MatchedPath>())
+        .flatten()
+        .map(|p| p.as_str());
+    let kept_by = |keepers: &[&str]| route.is_some_and(|r| keepers.contains(&r));
+    let _pricing = (!safe && !kept_by(&PRICING_CACHE_KEEPERS))
         .then(|| crate::retail::pricing_cache::InvalidateOnDrop(&state.pricing_cache));
+    let _sessions = (!safe && !kept_by(&session_cache::KEEPERS))
+        .then(|| session_cache::InvalidateOnDrop(&state.session_cache));
     next.run(request).await
 }
 

@@ -64,14 +64,11 @@ pub async fn authenticate(state: &AppState, token: &str, typ: &str) -> Result<Se
             }
             TokenError::Storage(e) => ApiError::internal(e),
         })?;
-    let mut conn = state.db.conn().await?;
     let users::SessionFacts {
         user,
         family_revoked,
         memberships,
-    } = users::session_facts(&mut conn, claims.sub, claims.sid)
-        .await?
-        .ok_or_else(session_ended)?;
+    } = session_facts(state, &claims).await?;
     if !user.active
         || user.org_id != claims.org
         || claims.iat_ms < user.tokens_valid_after
@@ -90,6 +87,24 @@ pub async fn authenticate(state: &AppState, token: &str, typ: &str) -> Result<Se
         principal,
         claims,
     })
+}
+
+/// The facts of the token's session: from the session cache, or read and then cached.
+async fn session_facts(state: &AppState, claims: &Claims) -> Result<users::SessionFacts, ApiError> {
+    let cache = &state.session_cache;
+    let lookups = &state.metrics.session_cache_lookups;
+    if let Some(facts) = cache.lookup(claims.sub, claims.sid) {
+        lookups.with_label_values(&["hit"]).inc();
+        return Ok(facts);
+    }
+    lookups.with_label_values(&["miss"]).inc();
+    let generation = cache.generation();
+    let mut conn = state.db.conn().await?;
+    let facts = users::session_facts(&mut conn, claims.sub, claims.sid)
+        .await?
+        .ok_or_else(session_ended)?;
+    cache.fill(generation, claims.sub, claims.sid, &facts);
+    Ok(facts)
 }
 
 impl FromRequestParts<AppState> for PendingSession {

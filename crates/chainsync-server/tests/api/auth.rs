@@ -1,8 +1,9 @@
 //! Sign-in, token rotation, sign-out and lockout.
 
 use crate::support::on_both_backends;
-use crate::support::{Backend, Caller, PASSWORD, spawn};
+use crate::support::{Backend, Caller, PASSWORD, TestApp, spawn, spawn_with};
 use chainsync_server::security::tokens::Claims;
+use chainsync_server::state::ApiSettings;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -16,6 +17,8 @@ on_both_backends!(
     logout_of_all_sessions_ends_every_device,
     expired_and_forged_tokens_are_refused,
     logins_are_audited_with_the_source_address,
+    a_session_ended_by_another_process_is_refused_once_the_cache_expires,
+    sales_and_announcements_keep_the_session_cache_other_writes_empty_it,
 );
 
 async fn login_returns_a_token_pair_and_me_describes_the_user(backend: Backend) {
@@ -285,4 +288,112 @@ async fn logins_are_audited_with_the_source_address(backend: Backend) {
     assert_eq!(failed[0]["details"]["reason"], "wrong_password");
     assert_eq!(failed[0]["source_ip"], "127.0.0.1");
     assert!(succeeded.iter().any(|e| e["actor_label"] == "cashier1.vie@demo.local" && e["source_ip"] == "127.0.0.1"));
+}
+
+/// `session_cache_lookups_total{result=...}` from the server's metrics.
+async fn session_lookups(app: &TestApp, result: &str) -> u64 {
+    let prefix = format!("session_cache_lookups_total{{result=\"{result}\"}} ");
+    app.metrics()
+        .await
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// A change this server did not make (another server on the same database, the command line)
+/// reaches a cached session within the cache's lifetime (docs/authentication.md, "The session
+/// cache").
+async fn a_session_ended_by_another_process_is_refused_once_the_cache_expires(backend: Backend) {
+    let ttl = std::time::Duration::from_millis(400);
+    let app = spawn_with(
+        backend,
+        ApiSettings {
+            session_cache_ttl: ttl,
+            ..ApiSettings::default()
+        },
+    )
+    .await;
+    let cashier = app.login("cashier1.mad@demo.local").await;
+    assert_eq!(
+        app.get(&cashier, "/api/auth/me").await.status,
+        StatusCode::OK
+    );
+
+    // Deactivated behind this server's back, as another process would.
+    let changed = sqlx::query("UPDATE users SET active = 0 WHERE email = $1")
+        .bind("cashier1.mad@demo.local")
+        .execute(&mut *app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    let misses = session_lookups(&app, "miss").await;
+    let cached = app.get(&cashier, "/api/auth/me").await;
+    let refused_after_ttl = cached.status == StatusCode::UNAUTHORIZED;
+    assert!(
+        cached.status == StatusCode::OK || refused_after_ttl,
+        "{:?}",
+        cached.body
+    );
+    if !refused_after_ttl {
+        assert_eq!(
+            session_lookups(&app, "miss").await,
+            misses,
+            "served from the cache"
+        );
+    }
+
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(50)).await;
+    let after = app.get(&cashier, "/api/auth/me").await;
+    assert_eq!(
+        (after.status, after.code()),
+        (StatusCode::UNAUTHORIZED, "session_ended")
+    );
+}
+
+/// Ringing sales up and announcing keep the cache (they cannot change a session); any other
+/// write, here a store change, empties it, so the next request reads the session again.
+async fn sales_and_announcements_keep_the_session_cache_other_writes_empty_it(backend: Backend) {
+    let app = spawn_with(
+        backend,
+        ApiSettings {
+            // Long enough that nothing expires during the test.
+            session_cache_ttl: std::time::Duration::from_secs(600),
+            ..ApiSettings::default()
+        },
+    )
+    .await;
+    let admin = app.login("admin@demo.local").await;
+    let store = app.store_id("BER").await;
+    assert_eq!(app.get(&admin, "/api/auth/me").await.status, StatusCode::OK);
+    let misses = session_lookups(&app, "miss").await;
+    let hits = session_lookups(&app, "hit").await;
+
+    let announced = app
+        .post(
+            &admin,
+            "/api/realtime/announcements",
+            json!({ "title": "t", "message": "m", "priority": "low", "store_id": store }),
+        )
+        .await;
+    assert_eq!(
+        announced.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        announced.body
+    );
+    assert_eq!(app.get(&admin, "/api/auth/me").await.status, StatusCode::OK);
+    assert_eq!(session_lookups(&app, "miss").await, misses, "kept");
+    assert_eq!(session_lookups(&app, "hit").await, hits + 2);
+
+    let changed = app
+        .call(
+            &admin,
+            reqwest::Method::PATCH,
+            &format!("/api/stores/{store}"),
+            Some(json!({ "name": "Berlin Mitte (renamed)" })),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert_eq!(app.get(&admin, "/api/auth/me").await.status, StatusCode::OK);
+    assert_eq!(session_lookups(&app, "miss").await, misses + 1, "emptied");
 }
