@@ -83,6 +83,13 @@ impl Batch {
         }
     }
 
+    /// Every queued statement as one SQLite text with one argument list (what [`Batch::execute`]
+    /// sends on SQLite), for the writer to wrap in its own statements.
+    pub(crate) fn into_sqlite_text(self) -> Sql {
+        let (text, args) = join(self.statements);
+        Sql::from_parts(text, args)
+    }
+
     /// Runs every queued statement on its own, in order (a round trip each): for writes whose
     /// batch would take a new shape on every call, where PostgreSQL would parse and plan the
     /// joined statement afresh each time while each fixed text stays prepared.

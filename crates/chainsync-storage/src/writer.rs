@@ -409,6 +409,103 @@ impl Writer {
         Ok(self.tx(guard, Some(id)))
     }
 
+    /// A grouped write made only of `writes` (statements whose results nobody reads), sent with
+    /// its savepoint and its release as **one** round trip instead of three: `[BEGIN
+    /// IMMEDIATE;] SAVEPOINT; <writes>; RELEASE[; SAVEPOINT hook]`. Returns once the batch
+    /// holding it committed, as [`WriteTx::commit`] does.
+    ///
+    /// If the text fails part-way, where it stopped is found as after a failed release: a
+    /// `ROLLBACK TO` that succeeds undoes this write alone (the savepoint was still open) and
+    /// the batch is committed for the others; one that fails means the savepoint never opened
+    /// or was already released, and the batch is rolled back and failed, this write with it.
+    pub(crate) async fn write_grouped(&self, writes: crate::sql::Sql) -> Result<(), sqlx::Error> {
+        let mut guard = self.lock().await;
+        let opening = guard.batch.is_none();
+        if opening {
+            let id = guard.next_batch;
+            guard.next_batch += 1;
+            guard.batch = Some(Batch {
+                id,
+                members: 0,
+                released: 0,
+                opened: Instant::now(),
+                outcome: watch::Sender::new(None),
+            });
+        }
+        let batch = guard.batch.as_mut().expect("a batch is open");
+        batch.members += 1;
+        let id = batch.id;
+        let commit_now = self.counters.queued.load(Ordering::SeqCst) == 0
+            || batch.members >= MAX_MEMBERS
+            || batch.opened.elapsed() >= MAX_AGE;
+        let hook_next = commit_now && guard.hook.is_some();
+        let (text, args) = writes.into_parts();
+        let text = format!(
+            "{}{SAVEPOINT};\n{text};\n{}",
+            if opening { "BEGIN IMMEDIATE; " } else { "" },
+            if hook_next {
+                RELEASE_INTO_HOOK
+            } else {
+                RELEASE
+            },
+        );
+        // Dropped before the text returns (a cancelled request), the next lock holder finds
+        // out what ran, as below, and a task of its own commits the batch for the others (as
+        // for a dropped `WriteTx`).
+        guard.undo = Some(Undo::Savepoint);
+        let mut on_cancel = CommitOnDrop(Some(self.clone()));
+        let ran = crate::sql::Sql::from_parts(text, args)
+            .build()
+            .execute(guard.conn()?)
+            .await;
+        on_cancel.0 = None;
+        guard.undo = None;
+        if let Err(e) = ran {
+            match guard.run(ROLLBACK_TO).await {
+                // Only this write is undone; end the batch for the writes already in it.
+                Ok(()) => {
+                    let _ = guard.commit_batch().await;
+                }
+                Err(_) => guard.abort_batch(&e).await,
+            }
+            return Err(e);
+        }
+        let batch = guard.batch.as_mut().ok_or_else(closed)?;
+        batch.released += 1;
+        if commit_now {
+            return guard.commit_batch_with(hook_next).await;
+        }
+        self.await_batch(guard, id).await
+    }
+
+    /// Waits, without the lock, for batch `id` (which holds a released write of the caller) to
+    /// be committed by another member; commits it itself if no one did within
+    /// [`ORPHAN_WAIT`].
+    async fn await_batch(&self, guard: OwnedMutexGuard<State>, id: u64) -> Result<(), sqlx::Error> {
+        let mut outcome = guard.batch.as_ref().ok_or_else(closed)?.outcome.subscribe();
+        drop(guard);
+        // If this wait is cancelled (the request went away, the server is stopping), the batch
+        // must still be committed by someone: its write lock would otherwise stay held.
+        let mut on_cancel = CommitOnDrop(Some(self.clone()));
+        if tokio::time::timeout(ORPHAN_WAIT, outcome.wait_for(Option::is_some))
+            .await
+            .is_err()
+        {
+            // No one committed the batch in time: the queued task may have gone away.
+            let mut guard = self.lock().await;
+            if guard.batch.as_ref().map(|b| b.id) == Some(id) {
+                on_cancel.0 = None;
+                return guard.commit_batch().await;
+            }
+        }
+        let result = outcome.wait_for(Option::is_some).await.map(|o| o.clone());
+        on_cancel.0 = None;
+        let result = result.map_err(|_| closed())?;
+        result.expect("waited for an outcome").map_err(|message| {
+            sqlx::Error::Protocol(format!("the grouped commit failed: {message}"))
+        })
+    }
+
     fn tx(&self, mut guard: OwnedMutexGuard<State>, batch: Option<u64>) -> WriteTx {
         // From here the transaction's own commit, rollback or drop decides what is undone.
         guard.undo = None;
@@ -568,28 +665,7 @@ impl WriteTx {
         if commit_now {
             return guard.commit_batch_with(hook_next).await;
         }
-        let mut outcome = batch.outcome.subscribe();
-        drop(guard);
-        // If this wait is cancelled (the request went away, the server is stopping), the batch
-        // must still be committed by someone: its write lock would otherwise stay held.
-        let mut on_cancel = CommitOnDrop(Some(self.writer.clone()));
-        if tokio::time::timeout(ORPHAN_WAIT, outcome.wait_for(Option::is_some))
-            .await
-            .is_err()
-        {
-            // No one committed the batch in time: the queued task may have gone away.
-            let mut guard = self.writer.lock().await;
-            if guard.batch.as_ref().map(|b| b.id) == Some(id) {
-                on_cancel.0 = None;
-                return guard.commit_batch().await;
-            }
-        }
-        let result = outcome.wait_for(Option::is_some).await.map(|o| o.clone());
-        on_cancel.0 = None;
-        let result = result.map_err(|_| closed())?;
-        result.expect("waited for an outcome").map_err(|message| {
-            sqlx::Error::Protocol(format!("the grouped commit failed: {message}"))
-        })
+        self.writer.await_batch(guard, id).await
     }
 
     /// Rolls this write back (only its savepoint, when grouped).

@@ -13,6 +13,8 @@ use sqlx::Row;
 on_both_backends!(
     queued_statements_land_in_order_with_their_own_values,
     a_failing_statement_fails_the_batch_and_rolls_back_with_it,
+    a_batch_written_alone_lands_whole_or_not_at_all,
+    batches_written_at_once_share_commits_and_one_failing_leaves_the_others,
 );
 
 async fn new_org(db: &Db) -> OrgId {
@@ -103,4 +105,93 @@ async fn a_failing_statement_fails_the_batch_and_rolls_back_with_it(backend: Tes
             .unwrap()
             .is_none()
     );
+}
+
+/// Two events, or (`broken`) an event, a mutation of a terminal that does not exist (refused by
+/// its foreign key) and another event.
+fn two_events(org: OrgId, tag: &str, broken: bool) -> Batch {
+    let mut batch = Batch::new();
+    events::push_append(&mut batch, org, None, &format!("{tag}.a"), &json!({}), 1);
+    if broken {
+        sales::push_mutation(&mut batch, &mutation(org, uuid::Uuid::now_v7(), 1));
+    }
+    events::push_append(&mut batch, org, None, &format!("{tag}.b"), &json!({}), 2);
+    batch
+}
+
+/// `Db::write_batch`: one round trip on SQLite (savepoint, writes and release together), one
+/// statement on PostgreSQL; all or nothing either way, and the writer goes on after a failure.
+async fn a_batch_written_alone_lands_whole_or_not_at_all(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+
+    db.write_batch(two_events(org, "first", false))
+        .await
+        .unwrap();
+    assert!(
+        db.write_batch(two_events(org, "broken", true))
+            .await
+            .is_err()
+    );
+    db.write_batch(Batch::new()).await.unwrap();
+    db.write_batch(two_events(org, "after", false))
+        .await
+        .unwrap();
+
+    let kinds: Vec<String> = events_of(&db, org).await.into_iter().map(|e| e.0).collect();
+    assert_eq!(kinds, ["first.a", "first.b", "after.a", "after.b"]);
+}
+
+/// Many at once (on SQLite they share batches, some opening one, some joining), mixed with
+/// transactions that read and write, with every fifth batch failing: each lands whole or not
+/// at all, and a failure never takes another write with it.
+async fn batches_written_at_once_share_commits_and_one_failing_leaves_the_others(
+    backend: TestBackend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let tag = format!("w{i:02}");
+                if i % 3 == 2 {
+                    // A grouped transaction of the usual kind between them.
+                    let mut tx = db.begin_grouped_write().await.unwrap();
+                    two_events(org, &tag, false).execute(&mut tx).await.unwrap();
+                    tx.commit().await.unwrap();
+                    return true;
+                }
+                let broken = i % 5 == 4;
+                let written = db.write_batch(two_events(org, &tag, broken)).await;
+                assert_eq!(written.is_err(), broken, "{tag}: {written:?}");
+                !broken
+            })
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let landed = tokio::time::timeout(std::time::Duration::from_secs(30), task)
+            .await
+            .expect("a write finished")
+            .unwrap();
+        if landed {
+            expected.push(format!("w{i:02}.a"));
+            expected.push(format!("w{i:02}.b"));
+        }
+    }
+    let mut kinds: Vec<String> = events_of(&db, org).await.into_iter().map(|e| e.0).collect();
+    // SQLite: each write's two events are adjacent in the outbox (one writer, one savepoint
+    // at a time). PostgreSQL hands sequence values to concurrent transactions interleaved.
+    for pair in kinds.chunks(2).filter(|_| backend == TestBackend::Sqlite) {
+        assert_eq!(
+            pair[0].trim_end_matches(".a"),
+            pair[1].trim_end_matches(".b"),
+            "{kinds:?}"
+        );
+    }
+    kinds.sort();
+    assert_eq!(kinds, expected);
 }

@@ -134,13 +134,28 @@ async fn the_hooks_writes_commit_with_each_transaction_and_it_hears_of_every_com
     assert!(installed);
     *hook.org.lock().unwrap() = Some(org.id);
 
-    // 30 grouped writes at once (they share commits) and a plain one.
+    // 30 grouped writes at once (they share commits), half of them batches written in one
+    // round trip, and a plain one.
     let tasks: Vec<_> = (0..30)
         .map(|i| {
             let db = db.clone();
             tokio::spawn(async move {
-                let tx = write_one(&db, true, org.id, &format!("work{i}")).await;
-                tx.commit().await.unwrap();
+                if i % 2 == 0 {
+                    let tx = write_one(&db, true, org.id, &format!("work{i}")).await;
+                    tx.commit().await.unwrap();
+                } else {
+                    let mut writes = chainsync_storage::batch::Batch::new();
+                    let kind = format!("work{i}");
+                    events::push_append(
+                        &mut writes,
+                        org.id,
+                        None,
+                        &kind,
+                        &serde_json::json!({}),
+                        1,
+                    );
+                    db.write_batch(writes).await.unwrap();
+                }
             })
         })
         .collect();
