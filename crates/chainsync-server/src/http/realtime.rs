@@ -18,7 +18,7 @@ use axum::response::Response;
 use chainsync_domain::ids::StoreId;
 use chainsync_domain::realtime::Priority;
 use chainsync_storage::batch::Batch;
-use chainsync_storage::{audit, events, now_ms, stores};
+use chainsync_storage::{audit, events, now_ms};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -208,7 +208,12 @@ async fn announce(
     let org = session.user.org_id;
     let channel = match body.store_id {
         Some(store) => {
-            let found = stores::get(&mut *state.db.conn().await?, org, store).await?;
+            // Which organisation a store belongs to never changes: cached after the first look.
+            let found = state
+                .realtime
+                .caches
+                .store_of_org(&state.db, org, store)
+                .await?;
             if found.is_none() {
                 return Err(ApiError::not_found("store").field("store_id"));
             }
@@ -247,9 +252,7 @@ async fn announce(
         &mut writes,
         &auditor.entry("announcement.created", None, payload.clone()),
     );
-    let mut tx = state.db.begin_grouped_write().await?;
-    writes.execute(&mut tx).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    state.db.write_batch(writes).await?;
     state.realtime.poke();
     Ok((StatusCode::ACCEPTED, Json(AnnouncementAccepted { channel })))
 }

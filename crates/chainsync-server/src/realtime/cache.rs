@@ -5,6 +5,7 @@
 
 use chainsync_domain::access::Principal;
 use chainsync_domain::ids::{OrgId, StoreId, UserId};
+use chainsync_storage::{Db, StorageResult, stores};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -47,5 +48,26 @@ impl Caches {
     pub fn remember_store_org(&self, store: StoreId, org: OrgId) {
         let mut orgs = self.store_orgs.lock().unwrap_or_else(|e| e.into_inner());
         orgs.insert(store, org);
+    }
+
+    /// The organisation of `store` if it is `org`'s: from the cache, or read (only within
+    /// `org`, so no one learns of another organisation's store) and then cached. `None`: not
+    /// a store of `org`.
+    pub async fn store_of_org(
+        &self,
+        db: &Db,
+        org: OrgId,
+        store: StoreId,
+    ) -> StorageResult<Option<OrgId>> {
+        if let Some(cached) = self.store_org(store) {
+            return Ok((cached == org).then_some(cached));
+        }
+        let found = stores::get(&mut *db.conn().await?, org, store)
+            .await?
+            .map(|s| s.org_id);
+        if let Some(found) = found {
+            self.remember_store_org(store, found);
+        }
+        Ok(found)
     }
 }

@@ -27,7 +27,7 @@ use chainsync_domain::access::Principal;
 use chainsync_domain::ids::UserId;
 use chainsync_domain::realtime::{Channel, Refusal, may_subscribe};
 use chainsync_storage::realtime as history;
-use chainsync_storage::{StorageResult, auth as auth_store, now_ms, stores, users};
+use chainsync_storage::{StorageResult, auth as auth_store, now_ms, users};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -551,19 +551,13 @@ async fn refusal(
     channel: Channel,
 ) -> StorageResult<Option<Refusal>> {
     let store_org = match channel {
-        Channel::Store(store) => match state.realtime.caches.store_org(store) {
-            Some(org) => Some(org),
-            None => {
-                let mut db = state.db.conn().await?;
-                let org = stores::get(&mut db, principal.org_id, store)
-                    .await?
-                    .map(|s| s.org_id);
-                if let Some(org) = org {
-                    state.realtime.caches.remember_store_org(store, org);
-                }
-                org
-            }
-        },
+        Channel::Store(store) => {
+            state
+                .realtime
+                .caches
+                .store_of_org(&state.db, principal.org_id, store)
+                .await?
+        }
         _ => None,
     };
     Ok(may_subscribe(principal, channel, store_org).err())

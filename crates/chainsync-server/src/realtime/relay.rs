@@ -147,13 +147,15 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
     };
     let now = now_ms();
     let mut appender = Appender::default();
-    if backend == Backend::Postgres {
-        let mut channels: Vec<String> = batch
-            .iter()
-            .map(|record| event_channel(record).to_string())
-            .collect();
-        channels.sort_unstable();
-        channels.dedup();
+    // Every head the batch needs in one query, unless it touches one channel only (then the
+    // append's own read is the one query).
+    let mut channels: Vec<String> = batch
+        .iter()
+        .map(|record| event_channel(record).to_string())
+        .collect();
+    channels.sort_unstable();
+    channels.dedup();
+    if channels.len() > 1 {
         appender.preload(&mut *tx, &channels).await?;
     }
     // Notifications and channel rows are only written, never read back in the step: they
