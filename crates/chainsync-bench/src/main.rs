@@ -7,6 +7,7 @@ mod checkout;
 mod forecast;
 mod reports;
 mod search;
+mod send_floor;
 mod ws;
 
 /// ChainSync benchmarks.
@@ -30,6 +31,9 @@ enum Command {
     Reports(reports::Args),
     /// Seed a large catalog and time product search over HTTP (p50/p95/p99 per kind of query).
     Search(search::Args),
+    /// The kernel's cost of one small write per subscriber on loopback TCP, with nothing of
+    /// ChainSync around it: a floor for the hub's CPU per delivery.
+    SendFloor(send_floor::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,5 +43,6 @@ fn main() -> anyhow::Result<()> {
         Command::Ws(args) => ws::run(&args),
         Command::Reports(args) => reports::run(&args),
         Command::Search(args) => search::run(&args),
+        Command::SendFloor(args) => send_floor::run(&args),
     }
 }

@@ -121,7 +121,7 @@ fn rss_kib(pid: u32) -> Option<u64> {
 /// CPU seconds (user + system) the process has used, from `/proc/<pid>/stat` (fields 14 and
 /// 15, in clock ticks of 1/100 s: Linux reports them in `USER_HZ`, which is 100 on every
 /// architecture it supports).
-fn cpu_secs(pid: u32) -> Option<f64> {
+pub(crate) fn cpu_secs(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
     let rest = &stat[stat.rfind(')')? + 2..];
