@@ -43,7 +43,9 @@
 //! (two context switches, serial under the lock), so the writer's own control statements
 //! travel together: a batch's first member sends `BEGIN IMMEDIATE` with its `SAVEPOINT`; the
 //! member that commits the batch sends its `RELEASE` with the hook's `SAVEPOINT`; a hook that
-//! succeeded is released by the `COMMIT`'s own round trip.
+//! succeeded is released by the `COMMIT`'s own round trip. A write made only of statements
+//! whose results nobody reads ([`Writer::write_grouped`], behind `Db::write_batch`) sends its
+//! savepoint, its statements and its release as one text: one round trip for the whole write.
 
 use crate::group_sync::GroupSync;
 use sqlx::AnyConnection;
