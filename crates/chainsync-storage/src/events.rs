@@ -192,7 +192,7 @@ pub async fn read_after_relay_cursor(
     rows.iter().map(record_from_row).collect()
 }
 
-fn record_from_row(row: &sqlx::any::AnyRow) -> StorageResult<EventRecord> {
+pub(crate) fn record_from_row(row: &sqlx::any::AnyRow) -> StorageResult<EventRecord> {
     let payload: String = row.try_get("payload")?;
     Ok(EventRecord {
         position: Position {

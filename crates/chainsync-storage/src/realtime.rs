@@ -75,7 +75,8 @@ pub async fn advance_relay(
 }
 
 /// SQLite only: queues the move of the relay cursor to `to` in `batch`, unconditionally.
-/// Only for a relay that read the outbox with [`crate::events::read_after_relay_cursor`] in
+/// Only for a relay that read the outbox with [`crate::events::read_after_relay_cursor`] (or
+/// [`Appender::read_relay_batch`]) in
 /// the same write transaction (which no other writer can interleave with on SQLite).
 pub fn queue_advance_relay(batch: &mut Batch, to: Position, now: i64) {
     let mut update = Sql::new("UPDATE realtime_relay SET outbox_tx = ");
@@ -193,6 +194,44 @@ impl Appender {
             );
         }
         Ok(())
+    }
+
+    /// SQLite only: [`crate::events::read_after_relay_cursor`] and [`Appender::preload`] of
+    /// the channels those events go to, in **one** statement: the relay's commit hook runs in
+    /// every write transaction, and each statement there is a hand-off to the connection's
+    /// thread under the write lock.
+    ///
+    /// An event goes to its store's channel (`store:<id>`), or to its organisation's
+    /// (`org:<id>`) when it names no store: the channel names of `chainsync_domain`'s
+    /// `Channel`, spelled out in SQL here (a test holds the two together). A channel with no
+    /// head yet is not loaded; [`Appender::append`] creates it.
+    pub async fn read_relay_batch(
+        &mut self,
+        tx: &mut Conn,
+        limit: u32,
+    ) -> StorageResult<Vec<crate::events::EventRecord>> {
+        let rows = sqlx::query(
+            "SELECT e.id, 0 AS tx_xid, e.org_id, e.store_id, e.kind, e.payload, e.created_at, \
+             h.channel AS head_channel, h.epoch AS head_epoch, h.last_offset AS head_offset \
+             FROM domain_events e LEFT JOIN channel_heads h ON h.channel = \
+             CASE WHEN e.store_id IS NULL THEN 'org:' || e.org_id ELSE 'store:' || e.store_id END \
+             WHERE e.id > (SELECT outbox_id FROM realtime_relay WHERE id = 1) ORDER BY e.id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(channel) = row.try_get::<Option<String>, _>("head_channel")? {
+                // A head appended to earlier in this step is newer than the database's.
+                self.heads.entry(channel).or_insert(Head {
+                    epoch: row.try_get("head_epoch")?,
+                    last_offset: row.try_get("head_offset")?,
+                });
+            }
+            events.push(crate::events::record_from_row(row)?);
+        }
+        Ok(events)
     }
 
     /// Appends `body` to `channel` at the next offset (written by [`Appender::finish`]).

@@ -587,6 +587,90 @@ async fn a_late_commit_on_postgresql_is_not_skipped() {
     );
 }
 
+/// SQLite's relay step reads its channels' heads with the events (one statement): an event
+/// naming a store goes to `store:<id>`, one naming none to `org:<id>` (the names of
+/// `chainsync_domain::realtime::Channel`), and the next appends continue from the heads as
+/// that statement read them, with no read of their own.
+#[tokio::test]
+async fn sqlite_relay_reads_the_heads_of_its_events_channels_with_the_events() {
+    use chainsync_domain::realtime::Channel;
+    use chainsync_storage::realtime::{self, Appender};
+    let (db, _dir) = db(TestBackend::Sqlite).await;
+    let item = item(&db).await;
+    let store_channel = Channel::Store(item.store).to_string();
+    let org_channel = Channel::Org(item.org).to_string();
+    let raise = async |db: &Db| {
+        let mut tx = db.begin_write().await.unwrap();
+        for store in [Some(item.store), None] {
+            events::append(
+                &mut tx,
+                item.org,
+                store,
+                "test.head",
+                &serde_json::json!({}),
+                1,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    };
+    // One relay step: appends each test event to its channel, then moves the heads in the
+    // database to 100 before appending, which only an appender that read them before sees
+    // as 1 and 2, not 101.
+    let relay = async |db: &Db, tamper: bool| {
+        let mut tx = db.begin_write().await.unwrap();
+        let mut appender = Appender::default();
+        let read = appender.read_relay_batch(&mut tx, 500).await.unwrap();
+        if tamper {
+            sqlx::query("UPDATE channel_heads SET last_offset = 100")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        let mut offsets = Vec::new();
+        for event in read.iter().filter(|e| e.kind == "test.head") {
+            let channel = match event.store_id {
+                Some(store) => Channel::Store(store),
+                None => Channel::Org(event.org_id),
+            }
+            .to_string();
+            let appended = appender
+                .append(&mut tx, &channel, event.org_id, "e", "{}", 1)
+                .await
+                .unwrap();
+            offsets.push((channel, appended.offset));
+        }
+        let mut writes = chainsync_storage::batch::Batch::new();
+        realtime::queue_advance_relay(&mut writes, read.last().unwrap().position, 1);
+        appender.finish(&mut tx, writes).await.unwrap();
+        tx.commit().await.unwrap();
+        offsets
+    };
+    raise(&db).await;
+    // The channels are new: the appender creates their heads.
+    assert_eq!(
+        relay(&db, false).await,
+        [(store_channel.clone(), 1), (org_channel.clone(), 1)]
+    );
+    raise(&db).await;
+    raise(&db).await;
+    assert_eq!(
+        relay(&db, true).await,
+        [
+            (store_channel.clone(), 2),
+            (org_channel.clone(), 2),
+            (store_channel.clone(), 3),
+            (org_channel.clone(), 3),
+        ]
+    );
+    let mut conn = db.conn().await.unwrap();
+    for channel in [&store_channel, &org_channel] {
+        let head = realtime::head(&mut conn, channel).await.unwrap().unwrap();
+        assert_eq!(head.last_offset, 3, "{channel}");
+    }
+}
+
 /// SQLite's relay reads the outbox after its cursor with the cursor in the same statement and
 /// moves the cursor with its other writes (no compare-and-set: the write transaction is the
 /// lock): what one transaction read and advanced past is not read again by the next, and what

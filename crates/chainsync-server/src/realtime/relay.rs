@@ -124,15 +124,14 @@ enum Pending {
 /// Relays up to [`BATCH`] outbox events after the cursor inside `tx`, a write transaction.
 ///
 /// On SQLite the write transaction is the relay's lock (see
-/// `events::read_after_relay_cursor`): the cursor is read with the events and moved with the
-/// step's other writes. On PostgreSQL the relay takes an advisory lock and moves the cursor
+/// `events::read_after_relay_cursor`): the cursor and the channels' heads are read with the
+/// events (`Appender::read_relay_batch`) and the cursor is moved with the step's other writes. On PostgreSQL the relay takes an advisory lock and moves the cursor
 /// only from where it read it, since other processes' relays run concurrently.
 async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending> {
+    let mut appender = Appender::default();
     let (cursor, batch) = match backend {
-        Backend::Sqlite => (
-            None,
-            events::read_after_relay_cursor(&mut *tx, BATCH).await?,
-        ),
+        // The events and their channels' heads in one statement.
+        Backend::Sqlite => (None, appender.read_relay_batch(&mut *tx, BATCH).await?),
         Backend::Postgres => {
             if !history::try_lock_relay(&mut *tx, backend).await? {
                 return Ok(Pending::Busy);
@@ -146,17 +145,18 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
         return Ok(Pending::Relayed(0, Vec::new()));
     };
     let now = now_ms();
-    let mut appender = Appender::default();
-    // Every head the batch needs in one query, unless it touches one channel only (then the
-    // append's own read is the one query).
-    let mut channels: Vec<String> = batch
-        .iter()
-        .map(|record| event_channel(record).to_string())
-        .collect();
-    channels.sort_unstable();
-    channels.dedup();
-    if channels.len() > 1 {
-        appender.preload(&mut *tx, &channels).await?;
+    // PostgreSQL: every head the batch needs in one query, unless it touches one channel only
+    // (then the append's own read is the one query). SQLite read them with the events.
+    if matches!(backend, Backend::Postgres) {
+        let mut channels: Vec<String> = batch
+            .iter()
+            .map(|record| event_channel(record).to_string())
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        if channels.len() > 1 {
+            appender.preload(&mut *tx, &channels).await?;
+        }
     }
     // Notifications and channel rows are only written, never read back in the step: they
     // go to the database together, in one round trip.
