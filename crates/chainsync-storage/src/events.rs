@@ -173,25 +173,6 @@ pub async fn read_after(
     rows.iter().map(record_from_row).collect()
 }
 
-/// SQLite only: up to `limit` events after the relay cursor (`realtime_relay`), the cursor
-/// read by the same statement. Inside a write transaction, which holds SQLite's one write
-/// lock from `BEGIN IMMEDIATE`, no one else can move the cursor or commit an event until it
-/// ends, so the relay needs neither a separate cursor read nor a conditional cursor update
-/// (see `realtime::queue_advance_relay`).
-pub async fn read_after_relay_cursor(
-    conn: &mut Conn,
-    limit: u32,
-) -> StorageResult<Vec<EventRecord>> {
-    let rows = sqlx::query(
-        "SELECT id, 0 AS tx_xid, org_id, store_id, kind, payload, created_at FROM domain_events \
-         WHERE id > (SELECT outbox_id FROM realtime_relay WHERE id = 1) ORDER BY id LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(record_from_row).collect()
-}
-
 pub(crate) fn record_from_row(row: &sqlx::any::AnyRow) -> StorageResult<EventRecord> {
     let payload: String = row.try_get("payload")?;
     Ok(EventRecord {

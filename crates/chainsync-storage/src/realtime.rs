@@ -75,8 +75,7 @@ pub async fn advance_relay(
 }
 
 /// SQLite only: queues the move of the relay cursor to `to` in `batch`, unconditionally.
-/// Only for a relay that read the outbox with [`crate::events::read_after_relay_cursor`] (or
-/// [`Appender::read_relay_batch`]) in
+/// Only for a relay that read the outbox with [`Appender::read_relay_batch`] in
 /// the same write transaction (which no other writer can interleave with on SQLite).
 pub fn queue_advance_relay(batch: &mut Batch, to: Position, now: i64) {
     let mut update = Sql::new("UPDATE realtime_relay SET outbox_tx = ");
@@ -196,10 +195,14 @@ impl Appender {
         Ok(())
     }
 
-    /// SQLite only: [`crate::events::read_after_relay_cursor`] and [`Appender::preload`] of
-    /// the channels those events go to, in **one** statement: the relay's commit hook runs in
-    /// every write transaction, and each statement there is a hand-off to the connection's
-    /// thread under the write lock.
+    /// SQLite only: up to `limit` events after the relay cursor (`realtime_relay`), the cursor
+    /// read by the same statement, and the heads of the channels those events go to, as
+    /// [`Appender::preload`] would load them: **one** statement, because the relay's commit
+    /// hook runs in every write transaction and each statement there is a hand-off to the
+    /// connection's thread under the write lock. Inside a write transaction, which holds
+    /// SQLite's one write lock from `BEGIN IMMEDIATE`, no one else can move the cursor or
+    /// commit an event until it ends, so the relay needs neither a separate cursor read nor a
+    /// conditional cursor update (see [`queue_advance_relay`]).
     ///
     /// An event goes to its store's channel (`store:<id>`), or to its organisation's
     /// (`org:<id>`) when it names no store: the channel names of `chainsync_domain`'s

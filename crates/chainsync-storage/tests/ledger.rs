@@ -682,7 +682,10 @@ async fn sqlite_relay_reads_after_its_cursor_and_moves_it_with_its_writes() {
     append_committed(&db, item.org, "test.first", 1, 3).await;
     let relay = async |db: &Db| {
         let mut tx = db.begin_write().await.unwrap();
-        let read = events::read_after_relay_cursor(&mut tx, 500).await.unwrap();
+        let read = chainsync_storage::realtime::Appender::default()
+            .read_relay_batch(&mut tx, 500)
+            .await
+            .unwrap();
         if let Some(last) = read.last() {
             let mut writes = chainsync_storage::batch::Batch::new();
             chainsync_storage::realtime::queue_advance_relay(&mut writes, last.position, 1);

@@ -123,9 +123,9 @@ enum Pending {
 
 /// Relays up to [`BATCH`] outbox events after the cursor inside `tx`, a write transaction.
 ///
-/// On SQLite the write transaction is the relay's lock (see
-/// `events::read_after_relay_cursor`): the cursor and the channels' heads are read with the
-/// events (`Appender::read_relay_batch`) and the cursor is moved with the step's other writes. On PostgreSQL the relay takes an advisory lock and moves the cursor
+/// On SQLite the write transaction is the relay's lock (see `Appender::read_relay_batch`):
+/// the cursor and the channels' heads are read with the events and the cursor is moved with
+/// the step's other writes. On PostgreSQL the relay takes an advisory lock and moves the cursor
 /// only from where it read it, since other processes' relays run concurrently.
 async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending> {
     let mut appender = Appender::default();
