@@ -225,12 +225,16 @@ impl Appender {
         .await?;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
-            if let Some(channel) = row.try_get::<Option<String>, _>("head_channel")? {
-                // A head appended to earlier in this step is newer than the database's.
-                self.heads.entry(channel).or_insert(Head {
+            // Every event of a channel carries the same head: keep the first, and never one
+            // this appender already holds (it may have appended past the database's).
+            if let Some(channel) = row.try_get::<Option<String>, _>("head_channel")?
+                && !self.heads.contains_key(&channel)
+            {
+                let head = Head {
                     epoch: row.try_get("head_epoch")?,
                     last_offset: row.try_get("head_offset")?,
-                });
+                };
+                self.heads.insert(channel, head);
             }
             events.push(crate::events::record_from_row(row)?);
         }

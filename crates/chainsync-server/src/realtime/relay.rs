@@ -138,6 +138,17 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
             }
             let cursor = history::relay_cursor(&mut *tx).await?;
             let batch = events::read_after(&mut *tx, backend, cursor, BATCH).await?;
+            // Every head the batch needs in one query, unless it touches one channel only
+            // (then the append's own read is the one query).
+            let mut channels: Vec<String> = batch
+                .iter()
+                .map(|record| event_channel(record).to_string())
+                .collect();
+            channels.sort_unstable();
+            channels.dedup();
+            if channels.len() > 1 {
+                appender.preload(&mut *tx, &channels).await?;
+            }
             (Some(cursor), batch)
         }
     };
@@ -145,19 +156,6 @@ async fn relay_pending(tx: &mut Conn, backend: Backend) -> StorageResult<Pending
         return Ok(Pending::Relayed(0, Vec::new()));
     };
     let now = now_ms();
-    // PostgreSQL: every head the batch needs in one query, unless it touches one channel only
-    // (then the append's own read is the one query). SQLite read them with the events.
-    if matches!(backend, Backend::Postgres) {
-        let mut channels: Vec<String> = batch
-            .iter()
-            .map(|record| event_channel(record).to_string())
-            .collect();
-        channels.sort_unstable();
-        channels.dedup();
-        if channels.len() > 1 {
-            appender.preload(&mut *tx, &channels).await?;
-        }
-    }
     // Notifications and channel rows are only written, never read back in the step: they
     // go to the database together, in one round trip.
     let mut out = Vec::with_capacity(batch.len());
