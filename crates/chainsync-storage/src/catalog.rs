@@ -496,8 +496,7 @@ async fn count_terms(conn: &mut Conn, org: OrgId, word: &str, cap: i64) -> Stora
         .bind(from)
         .push(" AND term < ")
         .bind(to)
-        .push(" LIMIT ")
-        .bind(Arg::Int(cap))
+        .limit(cap)
         .push(") x");
     Ok(sql.build().fetch_one(&mut *conn).await?.try_get("n")?)
 }
@@ -594,8 +593,8 @@ async fn rare_word_search(
         .bind(Arg::Text(cursor.to_string()))
         .push(")");
     }
-    sql.push(" ORDER BY t.name, t.product_id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY t.name, t.product_id")
+        .limit(i64::from(limit) + 1);
     let ids: Vec<String> = sql
         .build()
         .fetch_all(&mut *conn)
@@ -646,8 +645,8 @@ async fn name_order_search(
             .bind(Arg::Text(cursor.to_string()))
             .push(")");
     }
-    sql.push(" ORDER BY p.name, p.id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY p.name, p.id")
+        .limit(i64::from(limit) + 1);
     sql.build()
         .fetch_all(&mut *conn)
         .await?
@@ -721,8 +720,7 @@ pub async fn list_store_prices(
         sql.push(" AND product_id > ")
             .bind(Arg::Text(c.to_string()));
     }
-    sql.push(" ORDER BY product_id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY product_id").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()
@@ -788,8 +786,7 @@ pub async fn price_history(
     if let Some(c) = cursor {
         sql.push(" AND id < ").bind(Arg::Text(c.to_string()));
     }
-    sql.push(" ORDER BY id DESC LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY id DESC").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()

@@ -121,8 +121,7 @@ pub async fn search(
     if let Some(c) = cursor {
         sql.push(" AND id > ").bind(Arg::Text(c.to_string()));
     }
-    sql.push(" ORDER BY id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY id").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()
@@ -277,8 +276,7 @@ pub async fn points_ledger(
     if let Some(c) = cursor {
         sql.push(" AND id < ").bind(Arg::Text(c));
     }
-    sql.push(" ORDER BY id DESC LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY id DESC").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()

@@ -103,25 +103,23 @@ pub async fn prune_relayed(
 ) -> StorageResult<u64> {
     let done = match backend {
         Backend::Sqlite => {
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM domain_events WHERE id IN (SELECT id FROM domain_events \
-                 WHERE id <= $1 AND created_at < $2 ORDER BY id LIMIT $3)",
-            )
+                 WHERE id <= $1 AND created_at < $2 ORDER BY id LIMIT {PRUNE_BATCH})"
+            )))
             .bind(relayed.id)
             .bind(older_than)
-            .bind(PRUNE_BATCH)
             .execute(conn)
             .await?
         }
         Backend::Postgres => {
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM domain_events WHERE id IN (SELECT id FROM domain_events \
-                 WHERE (tx_xid, id) <= ($1, $2) AND created_at < $3 ORDER BY tx_xid, id LIMIT $4)",
-            )
+                 WHERE (tx_xid, id) <= ($1, $2) AND created_at < $3 ORDER BY tx_xid, id LIMIT {PRUNE_BATCH})"
+            )))
             .bind(relayed.tx)
             .bind(relayed.id)
             .bind(older_than)
-            .bind(PRUNE_BATCH)
             .execute(conn)
             .await?
         }
@@ -139,33 +137,34 @@ pub async fn read_after(
 ) -> StorageResult<Vec<EventRecord>> {
     let rows = match backend {
         Backend::Sqlite => {
-            sqlx::query(
+            // The limit is in the text, not bound: see `Sql::limit`.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id, 0 AS tx_xid, org_id, store_id, kind, payload, created_at FROM domain_events \
-                 WHERE id > $1 ORDER BY id LIMIT $2",
-            )
+                 WHERE id > $1 ORDER BY id LIMIT {limit}"
+            )))
             .bind(after.id)
-            .bind(i64::from(limit))
             .fetch_all(conn)
             .await?
         }
         Backend::Postgres => {
             // Every transaction below the horizon has ended; rows written by them are all
             // visible to the next statement, whose snapshot is newer.
-            let horizon: i64 = sqlx::query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon")
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("horizon")?;
+            let horizon: i64 = sqlx::query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon",
+            )
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("horizon")?;
             // The row comparison is what lets the (tx_xid, id) index start at the reader's
             // position; spelled as `tx_xid > $2 OR (...)` it scanned every row below the
             // horizon, so each read grew with the outbox (21.8 ms at 45,600 rows, 0.06 ms now).
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id, tx_xid, org_id, store_id, kind, payload, created_at FROM domain_events \
-                 WHERE (tx_xid, id) > ($2, $3) AND tx_xid < $1 ORDER BY tx_xid, id LIMIT $4",
-            )
+                 WHERE (tx_xid, id) > ($2, $3) AND tx_xid < $1 ORDER BY tx_xid, id LIMIT {limit}"
+            )))
             .bind(horizon)
             .bind(after.tx)
             .bind(after.id)
-            .bind(i64::from(limit))
             .fetch_all(conn)
             .await?
         }

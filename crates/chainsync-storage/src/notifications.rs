@@ -151,25 +151,25 @@ pub async fn list(
     } else {
         ""
     };
+    // The limit is in the text, not bound: see `Sql::limit`.
+    let rows_wanted = i64::from(limit) + 1;
     let rows = match cursor {
         Some(cursor) => {
             let sql = format!(
-                "SELECT * FROM notifications WHERE user_id = $1{unread} AND id < $2 ORDER BY id DESC LIMIT $3"
+                "SELECT * FROM notifications WHERE user_id = $1{unread} AND id < $2 ORDER BY id DESC LIMIT {rows_wanted}"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(user.to_string())
                 .bind(cursor)
-                .bind(i64::from(limit) + 1)
                 .fetch_all(conn)
                 .await?
         }
         None => {
             let sql = format!(
-                "SELECT * FROM notifications WHERE user_id = $1{unread} ORDER BY id DESC LIMIT $2"
+                "SELECT * FROM notifications WHERE user_id = $1{unread} ORDER BY id DESC LIMIT {rows_wanted}"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(user.to_string())
-                .bind(i64::from(limit) + 1)
                 .fetch_all(conn)
                 .await?
         }

@@ -213,14 +213,14 @@ impl Appender {
         tx: &mut Conn,
         limit: u32,
     ) -> StorageResult<Vec<crate::events::EventRecord>> {
-        let rows = sqlx::query(
+        // The limit is in the text, not bound: see `Sql::limit` (this runs in every commit).
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT e.id, 0 AS tx_xid, e.org_id, e.store_id, e.kind, e.payload, e.created_at, \
              h.channel AS head_channel, h.epoch AS head_epoch, h.last_offset AS head_offset \
              FROM domain_events e LEFT JOIN channel_heads h ON h.channel = \
              CASE WHEN e.store_id IS NULL THEN 'org:' || e.org_id ELSE 'store:' || e.store_id END \
-             WHERE e.id > (SELECT outbox_id FROM realtime_relay WHERE id = 1) ORDER BY e.id LIMIT $1",
-        )
-        .bind(i64::from(limit))
+             WHERE e.id > (SELECT outbox_id FROM realtime_relay WHERE id = 1) ORDER BY e.id LIMIT {limit}"
+        )))
         .fetch_all(&mut *tx)
         .await?;
         let mut events = Vec::with_capacity(rows.len());
@@ -378,14 +378,14 @@ pub async fn read_range(
     to: i64,
     limit: u32,
 ) -> StorageResult<Vec<ChannelEvent>> {
-    let rows = sqlx::query(
+    // The limit is in the text, not bound: see `Sql::limit`.
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT seq, event_id, body, created_at FROM channel_events \
-         WHERE channel = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4",
-    )
+         WHERE channel = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT {limit}"
+    )))
     .bind(channel)
     .bind(from)
     .bind(to)
-    .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
     rows.iter()

@@ -48,6 +48,17 @@ impl Sql {
         self
     }
 
+    /// Appends ` LIMIT rows` with the number in the text, not bound.
+    ///
+    /// SQLite (3.51) reads a bound `LIMIT` while planning and marks the statement to be planned
+    /// again whenever that parameter is rebound: every run of a cached statement with
+    /// `LIMIT $n` was parsed and planned from scratch. A number in the text keeps one plan per
+    /// distinct limit (an `i64` cannot carry SQL).
+    pub fn limit(&mut self, rows: i64) -> &mut Self {
+        self.text.push_str(&format!(" LIMIT {rows}"));
+        self
+    }
+
     /// Appends `$a, $b, ...` bound to each text value (for `IN (...)`).
     pub fn bind_list(&mut self, values: impl IntoIterator<Item = String>) -> &mut Self {
         for (i, value) in values.into_iter().enumerate() {
@@ -117,8 +128,7 @@ pub(crate) async fn org_page<T>(
     if let Some(c) = cursor {
         sql.push(" AND id > ").bind(Arg::Text(c));
     }
-    sql.push(" ORDER BY id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY id").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()

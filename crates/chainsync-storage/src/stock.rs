@@ -326,8 +326,8 @@ pub async fn levels(
         sql.push(" AND l.product_id > ")
             .bind(Arg::Text(c.to_string()));
     }
-    sql.push(" ORDER BY l.product_id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY l.product_id")
+        .limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()
@@ -435,8 +435,7 @@ pub async fn movements(
     if let Some(c) = cursor {
         sql.push(" AND id < ").bind(Arg::Text(c.to_string()));
     }
-    sql.push(" ORDER BY id DESC LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY id DESC").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()

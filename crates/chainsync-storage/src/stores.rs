@@ -158,8 +158,7 @@ pub async fn list(
     if let Some(cursor) = cursor {
         sql.push(" AND id > ").bind(Arg::Text(cursor.to_string()));
     }
-    sql.push(" ORDER BY id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY id").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(conn).await?;
     let items = rows
         .iter()

@@ -306,8 +306,7 @@ pub async fn list(
     if let Some(cursor) = cursor {
         sql.push(" AND u.id > ").bind(Arg::Text(cursor.to_string()));
     }
-    sql.push(" ORDER BY u.id LIMIT ")
-        .bind(Arg::Int(i64::from(limit) + 1));
+    sql.push(" ORDER BY u.id").limit(i64::from(limit) + 1);
     let rows = sql.build().fetch_all(&mut *conn).await?;
     let users = rows
         .iter()
