@@ -1,5 +1,6 @@
 //! A small builder for queries whose filters are optional, so dynamic SQL still binds every
-//! value (never formats one into the text). Placeholders are `$1, $2, ...`, which both
+//! value (never formats one into the text), with one exception: a `LIMIT`, an integer the
+//! builder writes itself ([`Sql::limit`] says why). Placeholders are `$1, $2, ...`, which both
 //! backends accept.
 
 use crate::{Conn, Page, StorageResult};
