@@ -271,6 +271,24 @@ pub async fn get_sale(
     row.as_ref().map(sale_from_row).transpose()
 }
 
+/// The sale that mutation `mutation` of `org` recorded in `store` (the answer to a replay of
+/// it), by the unique `mutation_id`.
+pub async fn get_sale_by_mutation(
+    conn: &mut Conn,
+    org: OrgId,
+    store: StoreId,
+    mutation: Uuid,
+) -> StorageResult<Option<SaleRecord>> {
+    let row =
+        sqlx::query("SELECT * FROM sales WHERE mutation_id = $1 AND org_id = $2 AND store_id = $3")
+            .bind(mutation.to_string())
+            .bind(org.to_string())
+            .bind(store.to_string())
+            .fetch_optional(conn)
+            .await?;
+    row.as_ref().map(sale_from_row).transpose()
+}
+
 /// Optional filters of [`list_sales`].
 #[derive(Debug, Clone, Default)]
 pub struct SaleFilter {

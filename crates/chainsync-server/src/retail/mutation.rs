@@ -8,6 +8,13 @@
 //! the end of the transaction, so the sequence is written with the mutation's record
 //! ([`queue_record`], one round trip with the rest of its writes) instead of by a
 //! compare-and-set of its own. Every path that applies a fresh mutation records it.
+//!
+//! **The stored answer.** A replay answers exactly what the first delivery answered. Most
+//! mutations keep that answer's body in their record; an applied sale keeps none
+//! ([`queue_record_answered_by_effect`]): its answer is the sale row it wrote (the sale as
+//! `SaleView::from_record` shows it, which is what the first delivery returned), so the
+//! priced cart is not stored twice (docs/performance.md, "What a sale writes"). An empty
+//! stored body therefore means "the answer is the effect's own row" ([`Envelope::ReplayOfEffect`]).
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::retail::sales::Applied;
@@ -24,6 +31,9 @@ use uuid::Uuid;
 pub enum Envelope {
     /// Seen before with the same content: answer this again, change nothing.
     Replay(Applied),
+    /// Seen before with the same content and recorded without a body: answer with this status
+    /// and the row the mutation wrote (see the module header), change nothing.
+    ReplayOfEffect(StatusCode),
     /// New: the sequence is taken; apply the mutation on this (active or revoked) terminal.
     Fresh(Target),
 }
@@ -76,9 +86,12 @@ pub async fn open(
             )
             .field("id"));
         }
-        let body = serde_json::from_str(&previous.result).map_err(ApiError::internal)?;
         let status = StatusCode::from_u16(u16::try_from(previous.http_status).unwrap_or(500))
             .map_err(ApiError::internal)?;
+        if previous.result.is_empty() {
+            return Ok(Envelope::ReplayOfEffect(status));
+        }
+        let body = serde_json::from_str(&previous.result).map_err(ApiError::internal)?;
         return Ok(Envelope::Replay(Applied { status, body }));
     }
     let terminal = facts.terminal;
@@ -142,6 +155,52 @@ pub fn queue_record(
     status: &str,
     answer: &Applied,
 ) {
+    let stored = Stored {
+        status,
+        http_status: answer.status,
+        body: answer.body.to_string(),
+    };
+    queue(batch, org, claim, id, kind, payload, stored);
+}
+
+/// [`queue_record`] for a mutation whose answer is the row it wrote, rebuilt from that row on
+/// a replay ([`Envelope::ReplayOfEffect`]): an applied sale.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_record_answered_by_effect(
+    batch: &mut Batch,
+    org: OrgId,
+    claim: SeqClaim,
+    id: Uuid,
+    kind: &str,
+    payload: &str,
+    status: &str,
+    http_status: StatusCode,
+) {
+    let stored = Stored {
+        status,
+        http_status,
+        body: String::new(),
+    };
+    queue(batch, org, claim, id, kind, payload, stored);
+}
+
+/// What a mutation's record keeps of its outcome.
+struct Stored<'a> {
+    status: &'a str,
+    http_status: StatusCode,
+    /// The answer's body, or empty when the effect's row is the answer.
+    body: String,
+}
+
+fn queue(
+    batch: &mut Batch,
+    org: OrgId,
+    claim: SeqClaim,
+    id: Uuid,
+    kind: &str,
+    payload: &str,
+    stored: Stored<'_>,
+) {
     if !claim.written {
         terminals::queue_advance_seq(batch, claim.terminal, claim.seq);
     }
@@ -152,9 +211,9 @@ pub fn queue_record(
         seq: claim.seq,
         kind: kind.into(),
         payload: payload.to_owned(),
-        status: status.to_owned(),
-        http_status: i64::from(answer.status.as_u16()),
-        result: answer.body.to_string(),
+        status: stored.status.to_owned(),
+        http_status: i64::from(stored.http_status.as_u16()),
+        result: stored.body,
         received_at: now_ms(),
     };
     sales::push_mutation(batch, &mutation);

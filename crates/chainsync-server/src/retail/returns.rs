@@ -338,6 +338,11 @@ pub async fn apply_return(
     .await?
     {
         Envelope::Replay(applied) => return Ok(applied),
+        Envelope::ReplayOfEffect(_) => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "a return's mutation is recorded without its answer"
+            )));
+        }
         Envelope::Fresh(target) => target,
     };
     let claim = target.claim;

@@ -351,6 +351,18 @@ pub async fn apply_sale(
     .await?
     {
         Envelope::Replay(applied) => return Ok(applied),
+        Envelope::ReplayOfEffect(status) => {
+            let recorded = sales::get_sale_by_mutation(tx, org, store.id, sale.id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!(
+                        "a sale's mutation is recorded without its sale"
+                    ))
+                })?;
+            let view = SaleView::from_record(&recorded, sale.seq)?;
+            let body = serde_json::to_value(&view).map_err(ApiError::internal)?;
+            return Ok(Applied { status, body });
+        }
         Envelope::Fresh(target) => target,
     };
     let claim = target.claim;
@@ -486,8 +498,17 @@ pub async fn apply_sale(
         status: StatusCode::CREATED,
         body,
     };
-    mutation::queue_record(
-        &mut batch, org, claim, sale.id, "sale", &payload, "applied", &answer,
+    // A replay rebuilds this answer from the sale row (`SaleView::from_record` of the same
+    // record), so the record keeps no copy of it.
+    mutation::queue_record_answered_by_effect(
+        &mut batch,
+        org,
+        claim,
+        sale.id,
+        "sale",
+        &payload,
+        "applied",
+        answer.status,
     );
     events::push_append(
         &mut batch,

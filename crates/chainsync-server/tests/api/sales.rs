@@ -186,6 +186,33 @@ async fn a_sale_resent_three_times_is_recorded_once(backend: Backend) {
         .get(&shop.cashier, &format!("/api/stores/{}/sales", shop.store))
         .await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+
+    // The replays were rebuilt from the sale row: the mutation's record keeps no copy.
+    let mutation_id: uuid::Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    let record = sqlx::query("SELECT http_status, result FROM mutations WHERE id = $1")
+        .bind(mutation_id.to_string())
+        .fetch_one(&mut *shop.app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let stored: (i64, String) = (
+        sqlx::Row::try_get(&record, "http_status").unwrap(),
+        sqlx::Row::try_get(&record, "result").unwrap(),
+    );
+    assert_eq!(stored, (201, String::new()));
+
+    // A record written before that (its answer's body stored) is answered from what it stored.
+    sqlx::query("UPDATE mutations SET result = $1 WHERE id = $2")
+        .bind(json!({ "stored": "answer" }).to_string())
+        .bind(mutation_id.to_string())
+        .execute(&mut *shop.app.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    let old_record = sell(&shop, &body).await;
+    assert_eq!(
+        (old_record.status, old_record.body),
+        (StatusCode::CREATED, json!({ "stored": "answer" }))
+    );
+    assert_eq!(on_hand(&shop).await, 47);
 }
 
 async fn the_same_mutation_id_with_other_content_conflicts(backend: Backend) {
