@@ -11,7 +11,7 @@
 //!
 //! **The stored answer.** A replay answers exactly what the first delivery answered. Most
 //! mutations keep that answer's body in their record; an applied sale keeps none
-//! ([`queue_record_answered_by_effect`]): its answer is the sale row it wrote (the sale as
+//! ([`queue_record`] without a body): its answer is the sale row it wrote (the sale as
 //! `SaleView::from_record` shows it, which is what the first delivery returned), so the
 //! priced cart is not stored twice (docs/performance.md, "What a sale writes"). An empty
 //! stored body therefore means "the answer is the effect's own row" ([`Envelope::ReplayOfEffect`]).
@@ -137,13 +137,26 @@ pub async fn record(
     answer: &Applied,
 ) -> ApiResult<()> {
     let mut batch = Batch::new();
-    queue_record(&mut batch, org, claim, id, kind, payload, status, answer);
+    let body = Some(&answer.body);
+    queue_record(
+        &mut batch,
+        org,
+        claim,
+        id,
+        kind,
+        payload,
+        status,
+        answer.status,
+        body,
+    );
     batch.execute(tx).await?;
     Ok(())
 }
 
 /// [`record`], queued in `batch` to commit with it; the batch must run in the transaction
-/// that opened the envelope.
+/// that opened the envelope. `body` is the answer's body, or `None` when the answer is the
+/// row the mutation wrote, rebuilt from that row on a replay ([`Envelope::ReplayOfEffect`]:
+/// an applied sale).
 #[allow(clippy::too_many_arguments)]
 pub fn queue_record(
     batch: &mut Batch,
@@ -153,53 +166,8 @@ pub fn queue_record(
     kind: &str,
     payload: &str,
     status: &str,
-    answer: &Applied,
-) {
-    let stored = Stored {
-        status,
-        http_status: answer.status,
-        body: answer.body.to_string(),
-    };
-    queue(batch, org, claim, id, kind, payload, stored);
-}
-
-/// [`queue_record`] for a mutation whose answer is the row it wrote, rebuilt from that row on
-/// a replay ([`Envelope::ReplayOfEffect`]): an applied sale.
-#[allow(clippy::too_many_arguments)]
-pub fn queue_record_answered_by_effect(
-    batch: &mut Batch,
-    org: OrgId,
-    claim: SeqClaim,
-    id: Uuid,
-    kind: &str,
-    payload: &str,
-    status: &str,
     http_status: StatusCode,
-) {
-    let stored = Stored {
-        status,
-        http_status,
-        body: String::new(),
-    };
-    queue(batch, org, claim, id, kind, payload, stored);
-}
-
-/// What a mutation's record keeps of its outcome.
-struct Stored<'a> {
-    status: &'a str,
-    http_status: StatusCode,
-    /// The answer's body, or empty when the effect's row is the answer.
-    body: String,
-}
-
-fn queue(
-    batch: &mut Batch,
-    org: OrgId,
-    claim: SeqClaim,
-    id: Uuid,
-    kind: &str,
-    payload: &str,
-    stored: Stored<'_>,
+    body: Option<&serde_json::Value>,
 ) {
     if !claim.written {
         terminals::queue_advance_seq(batch, claim.terminal, claim.seq);
@@ -211,9 +179,10 @@ fn queue(
         seq: claim.seq,
         kind: kind.into(),
         payload: payload.to_owned(),
-        status: stored.status.to_owned(),
-        http_status: i64::from(stored.http_status.as_u16()),
-        result: stored.body,
+        status: status.to_owned(),
+        http_status: i64::from(http_status.as_u16()),
+        // Empty: the effect's row is the answer (see the module header).
+        result: body.map(|b| b.to_string()).unwrap_or_default(),
         received_at: now_ms(),
     };
     sales::push_mutation(batch, &mutation);

@@ -500,7 +500,7 @@ pub async fn apply_sale(
     };
     // A replay rebuilds this answer from the sale row (`SaleView::from_record` of the same
     // record), so the record keeps no copy of it.
-    mutation::queue_record_answered_by_effect(
+    mutation::queue_record(
         &mut batch,
         org,
         claim,
@@ -509,6 +509,7 @@ pub async fn apply_sale(
         &payload,
         "applied",
         answer.status,
+        None,
     );
     events::push_append(
         &mut batch,
