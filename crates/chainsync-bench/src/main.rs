@@ -8,6 +8,7 @@ mod forecast;
 mod reports;
 mod search;
 mod send_floor;
+mod sqlite_roundtrip;
 mod ws;
 
 /// ChainSync benchmarks.
@@ -34,6 +35,9 @@ enum Command {
     /// The kernel's cost of one small write per subscriber on loopback TCP, with nothing of
     /// ChainSync around it: a floor for the hub's CPU per delivery.
     SendFloor(send_floor::Args),
+    /// What one statement's trip to sqlx's SQLite thread costs, against the statement's own
+    /// work (run it on the server's core).
+    SqliteRoundtrip(sqlite_roundtrip::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,5 +48,6 @@ fn main() -> anyhow::Result<()> {
         Command::Reports(args) => reports::run(&args),
         Command::Search(args) => search::run(&args),
         Command::SendFloor(args) => send_floor::run(&args),
+        Command::SqliteRoundtrip(args) => sqlite_roundtrip::run(&args),
     }
 }
