@@ -19,11 +19,15 @@ fn rust_sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `LIMIT` followed by a placeholder (`$1`, `?`), or a `LIMIT ` pushed right before a bind.
+/// Lines with `LIMIT` followed by a placeholder (`$1`, `?`), or a `LIMIT ` pushed right before
+/// a bind; comments (which may name the pattern, as `Sql::limit`'s does) are not code.
 fn binds_a_limit(source: &str) -> Vec<usize> {
     let mut hits = Vec::new();
     let lines: Vec<&str> = source.lines().collect();
     for (i, line) in lines.iter().enumerate() {
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
         let placeholder = ["LIMIT $", "LIMIT ?", "OFFSET $", "OFFSET ?"]
             .iter()
             .any(|p| line.contains(p));
@@ -56,20 +60,10 @@ fn no_query_binds_its_limit() {
         files.len(),
         crates.display()
     );
-    let this_rule = Path::new(file!()).file_name();
     let mut found = Vec::new();
     for file in files {
         let source = std::fs::read_to_string(&file).expect("readable source");
         for line in binds_a_limit(&source) {
-            // The rule's own documentation names the pattern.
-            if file.file_name() == this_rule
-                || source
-                    .lines()
-                    .nth(line - 1)
-                    .is_some_and(|l| l.trim_start().starts_with("//"))
-            {
-                continue;
-            }
             found.push(format!("{}:{line}", file.display()));
         }
     }
