@@ -297,32 +297,20 @@ async fn run(
         Command::Migrate(args) => {
             let db = open(&args, &file).await?;
             println!("Database is up to date ({}).", db.backend().name());
+            db.close().await;
             Ok(())
         }
         Command::SeedDemo(args) => {
             let db = open(&args.db, &file).await?;
-            let (seed, password) = demo_settings(&args.demo, &file)?;
-            let summary = seed_demo(&db, &args.demo, &file, seed, &password).await?;
-            print_demo(&summary, password.expose_secret());
-            if let Some(path) = &args.anomalies_out {
-                let Some(history) = &summary.history else {
-                    anyhow::bail!(
-                        "--anomalies-out: no history was seeded now (the demo chain existed, or --demo-history-days is 0), nothing written"
-                    );
-                };
-                std::fs::write(path, demo::history::anomalies_csv(&history.planted))
-                    .with_context(|| format!("writing {}", path.display()))?;
-                println!(
-                    "Wrote {} planted anomalies to {}",
-                    history.planted.len(),
-                    path.display()
-                );
-            }
-            Ok(())
+            let outcome = seed_command(&db, &args, &file).await;
+            db.close().await;
+            outcome
         }
         Command::Import(args) => {
             let db = open(&args.db, &file).await?;
-            if crate::imports::cli::run(&db, &args).await? {
+            let outcome = crate::imports::cli::run(&db, &args).await;
+            db.close().await;
+            if outcome? {
                 Ok(())
             } else {
                 anyhow::bail!("the file has errors; nothing was written")
@@ -334,6 +322,34 @@ async fn run(
     }
 }
 
+/// `chainsync seed-demo`: seeds, prints the logins, and writes the planted anomalies if asked.
+async fn seed_command(
+    db: &chainsync_storage::Db,
+    args: &SeedArgs,
+    file: &FileConfig,
+) -> anyhow::Result<()> {
+    let (seed, password) = demo_settings(&args.demo, file)?;
+    let summary = seed_demo(db, &args.demo, file, seed, &password).await?;
+    print_demo(&summary, password.expose_secret());
+    if let Some(path) = &args.anomalies_out {
+        let Some(history) = &summary.history else {
+            anyhow::bail!(
+                "--anomalies-out: no history was seeded now (the demo chain existed, or --demo-history-days is 0), nothing written"
+            );
+        };
+        std::fs::write(path, demo::history::anomalies_csv(&history.planted))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "Wrote {} planted anomalies to {}",
+            history.planted.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Opens the database a command names. One-shot commands close it when done
+/// (`Db::close`), so that SQLite's log is emptied into the database file.
 async fn open(args: &DbArgs, file: &FileConfig) -> anyhow::Result<chainsync_storage::Db> {
     let config = DatabaseConfig::resolve(args.data_dir.clone(), args.database_url.clone(), file)?;
     tracing::info!(database = %redact_url(config.url()), "opening database");
@@ -510,7 +526,9 @@ async fn init(args: InitArgs, file: &FileConfig) -> anyhow::Result<()> {
         locale: args.locale,
         password: password.expose_secret().to_owned(),
     };
-    match setup::init(&db, request).await {
+    let outcome = setup::init(&db, request).await;
+    db.close().await;
+    match outcome {
         Ok(_) => {
             println!(
                 "Created organisation \"{}\" with admin {}. Start the server with `chainsync serve` and sign in.",

@@ -15,6 +15,7 @@ on_both_backends!(
     plain_and_grouped_writes_interleave,
     a_batch_is_committed_when_the_next_write_is_abandoned,
     the_log_is_checkpointed_in_the_background,
+    closing_empties_the_log_into_the_database,
 );
 
 async fn new_org(db: &Db) -> OrgRecord {
@@ -224,4 +225,60 @@ async fn the_log_is_checkpointed_in_the_background(backend: TestBackend) {
         .unwrap()
         .get(0);
     assert_eq!(count, 9_000);
+}
+
+/// A process that wrote and closes its database (seed-demo, an import) leaves an empty log, and
+/// everything it wrote is in the database file: a connection that opens the file afresh reads
+/// it all without a log.
+async fn closing_empties_the_log_into_the_database(backend: TestBackend) {
+    if backend != TestBackend::Sqlite {
+        return; // PostgreSQL has no log file of ours.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(backend, dir.path()).await;
+    let org = new_org(&db).await;
+    let mut tx = db.begin_grouped_write().await.unwrap();
+    for row in 0..300 {
+        mark(&mut tx, org.id, &format!("closing.{row}")).await;
+    }
+    tx.commit().await.unwrap();
+    // A reader mid-transaction when closing begins: the pool closes first and waits for it.
+    let mut reader = db.conn().await.unwrap();
+    let wal = dir.path().join("test.db-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "the writes are in the log"
+    );
+    let closing = tokio::spawn({
+        let db = db.clone();
+        async move { db.close().await }
+    });
+    let seen: i64 = sqlx::query("SELECT COUNT(*) FROM domain_events")
+        .fetch_one(&mut *reader)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(seen, 300);
+    drop(reader);
+    tokio::time::timeout(Duration::from_secs(5), closing)
+        .await
+        .expect("closing does not wait for the busy timeout")
+        .unwrap();
+    let left = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(left, 0, "the log is empty after closing");
+    // The database file alone holds every row.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(dir.path().join("test.db"), &copy).unwrap();
+    let mut alone = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}?mode=ro",
+        copy.display()
+    ))
+    .await
+    .unwrap();
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM domain_events WHERE kind LIKE 'closing.%'")
+        .fetch_one(&mut alone)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 300);
 }
