@@ -368,12 +368,12 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
-    /// Closes the database. On SQLite the log is emptied into the database file last, once
-    /// the readers are closed (a reader in a transaction would make that checkpoint wait).
+    /// Closes the database; on SQLite the writer empties the log into the database file
+    /// first, unless a reader is still in a transaction.
     pub async fn close(&self) {
-        self.pool.close().await;
         if let Some(writer) = &self.writer {
             writer.close().await;
         }
+        self.pool.close().await;
     }
 }

@@ -562,10 +562,13 @@ impl Writer {
         if let Some(mut conn) = guard.conn.take() {
             // Copy the whole log into the database file and empty it, so that a process that
             // wrote a lot and exits (`seed-demo`, an import) leaves no log for the next start
-            // to copy before anything else: the full demo seed left 950 MB of it.
-            if let Err(e) = sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut conn)
-                .await
+            // to copy before anything else: the full demo seed left 950 MB of it. A reader
+            // still in a transaction makes the checkpoint wait for it: wait briefly, never for
+            // the whole busy timeout (the log then stays, and the next start copies it).
+            if let Err(e) =
+                sqlx::raw_sql("PRAGMA busy_timeout=200; PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&mut conn)
+                    .await
             {
                 tracing::warn!(error = %e, "closing checkpoint of the SQLite log failed; the next start copies it");
             }
