@@ -262,13 +262,8 @@ pub async fn get_sale(
     store: StoreId,
     id: Uuid,
 ) -> StorageResult<Option<SaleRecord>> {
-    let row = sqlx::query("SELECT * FROM sales WHERE org_id = $1 AND store_id = $2 AND id = $3")
-        .bind(org.to_string())
-        .bind(store.to_string())
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(sale_from_row).transpose()
+    let sql = "SELECT * FROM sales WHERE id = $1 AND org_id = $2 AND store_id = $3";
+    sale_by_key(conn, sql, id, org, store).await
 }
 
 /// The sale that mutation `mutation` of `org` recorded in `store` (the answer to a replay of
@@ -279,13 +274,24 @@ pub async fn get_sale_by_mutation(
     store: StoreId,
     mutation: Uuid,
 ) -> StorageResult<Option<SaleRecord>> {
-    let row =
-        sqlx::query("SELECT * FROM sales WHERE mutation_id = $1 AND org_id = $2 AND store_id = $3")
-            .bind(mutation.to_string())
-            .bind(org.to_string())
-            .bind(store.to_string())
-            .fetch_optional(conn)
-            .await?;
+    let sql = "SELECT * FROM sales WHERE mutation_id = $1 AND org_id = $2 AND store_id = $3";
+    sale_by_key(conn, sql, mutation, org, store).await
+}
+
+/// One sale by `sql`, a query on one of its unique keys (`$1`) within `org` and `store`.
+async fn sale_by_key(
+    conn: &mut Conn,
+    sql: &'static str,
+    key: Uuid,
+    org: OrgId,
+    store: StoreId,
+) -> StorageResult<Option<SaleRecord>> {
+    let row = sqlx::query(sql)
+        .bind(key.to_string())
+        .bind(org.to_string())
+        .bind(store.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(sale_from_row).transpose()
 }
 
