@@ -2,7 +2,10 @@
 //! returned" view of a sale, and the manager's approval PIN.
 //!
 //! Anyone working in the store may return; voids and large refunds carry a manager's approval,
-//! checked here before the write transaction (`retail::approval`).
+//! checked here before the write transaction (`retail::approval`), and only for a mutation id
+//! not recorded yet: a replay answers what was recorded whatever its approval says now (a
+//! manager who changed their PIN or is locked out must not strand a till's retry, and a retry
+//! is no failed approval), and the same id with other content is `mutation_conflict`.
 
 use super::common::PageParams;
 use super::error::{ApiError, ApiResult};
@@ -63,16 +66,29 @@ async fn apply_with_retry(
     }
 }
 
+/// The approver of mutation `id`, verified only when the id is new (see the module header): a
+/// recorded id goes to the envelope without one, which answers the replay or the conflict
+/// before any rule needs an approver. A mutation is never deleted, so an id seen here is
+/// still recorded inside the write transaction.
 async fn approver(
     state: &AppState,
     session: &Session,
     store: StoreId,
+    id: Uuid,
     approval: Option<&Approval>,
 ) -> ApiResult<Option<UserId>> {
-    match approval {
-        Some(a) => Ok(Some(approval::verify(state, session, store, a).await?)),
-        None => Ok(None),
+    let Some(approval) = approval else {
+        return Ok(None);
+    };
+    let recorded = sales::find_mutation(&mut *state.db.conn().await?, session.user.org_id, id)
+        .await?
+        .is_some();
+    if recorded {
+        return Ok(None);
     }
+    Ok(Some(
+        approval::verify(state, session, store, approval).await?,
+    ))
 }
 
 /// Return items of a sale, by receipt, line by line. Replays answer the original result.
@@ -92,7 +108,7 @@ async fn create_return(
         store_in_org(&mut conn, &session, store_id).await?;
         require_view(&session, store_id)?;
     }
-    let approver = approver(&state, &session, store_id, body.approval.as_ref()).await?;
+    let approver = approver(&state, &session, store_id, body.id, body.approval.as_ref()).await?;
     let canonical = ReturnMutation {
         approval: body.approval.as_ref().map(Approval::redacted),
         ..body.clone()
@@ -146,7 +162,7 @@ async fn void_sale(
             .await?
             .ok_or_else(|| ApiError::not_found("sale"))?;
     }
-    let approver = approver(&state, &session, store_id, Some(&body.approval)).await?;
+    let approver = approver(&state, &session, store_id, body.id, Some(&body.approval)).await?;
     let canonical = VoidMutation {
         approval: body.approval.redacted(),
         ..body.clone()

@@ -14,7 +14,8 @@
 //!    the customer's next sale spends by naming this return (an exchange). A void refunds
 //!    exactly the tenders the sale took.
 //! 4. **Approval**: voids, and returns whose refund exceeds the store's threshold, need a
-//!    manager's approval (`approval.rs`), verified before this function runs.
+//!    manager's approval (`approval.rs`), verified before this function runs for a mutation id
+//!    not recorded yet; a replay is answered by the envelope (rule 1) without one.
 //! 5. **Stock**: restocked items come back at the cost they left with; discarded items come
 //!    back and go out again as a `damaged` adjustment, so shrinkage shows in the ledger.
 //! 6. **Loyalty**: points the refunded part earned are taken back (never below zero); refunds

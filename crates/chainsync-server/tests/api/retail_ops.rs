@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     returns_never_refund_more_than_was_paid,
     large_refunds_and_voids_need_a_managers_approval,
+    a_recorded_return_or_void_replays_whatever_its_approval_says_now,
     exchange_credit_is_spent_once,
     loyalty_points_never_go_below_zero,
     shifts_refuse_what_a_drawer_cannot_do,
@@ -444,6 +445,144 @@ async fn large_refunds_and_voids_need_a_managers_approval(backend: Backend) {
         (r.status, r.code()),
         (StatusCode::CONFLICT, "sale_partly_returned")
     );
+}
+
+/// BER's manager with approval PIN 4321.
+async fn manager_with_pin(t: &Till) {
+    let manager = t.app.login("manager.ber@demo.local").await;
+    let pin = t
+        .app
+        .call(
+            &manager,
+            Method::PUT,
+            "/api/auth/me/pin",
+            Some(json!({ "pin": "4321", "current_password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(pin.status, StatusCode::NO_CONTENT);
+}
+
+/// An approval by BER's manager with `pin`.
+fn approval(pin: &str) -> Value {
+    json!({ "email": "manager.ber@demo.local", "pin": pin })
+}
+
+/// A void as the till sends it, with the till's next sequence.
+fn void_body(t: &Till, approval: Option<Value>) -> Value {
+    let seq = t.seq.load(std::sync::atomic::Ordering::SeqCst) + 1;
+    let mut body = json!({ "id": uuid::Uuid::now_v7(), "terminal_id": t.terminal, "seq": seq,
+        "occurred_at": chrono::Utc::now(), "receipt_number": format!("BER-T1-V{seq}") });
+    if let Some(a) = approval {
+        body["approval"] = a;
+    }
+    body
+}
+
+/// `times` fresh returns of all 20 rice of `sale`, each approved with a wrong PIN; the last answer.
+async fn fail_approvals(t: &Till, sale: &str, times: usize) -> Reply {
+    let mut last = None;
+    for _ in 0..times {
+        last = Some(
+            t.give_back(
+                sale,
+                json!([{ "line_no": 0, "quantity": 20 }]),
+                json!([{ "kind": "cash", "amount_minor": 5980 }]),
+                Some(approval("0000")),
+            )
+            .await,
+        );
+    }
+    last.expect("at least one attempt")
+}
+
+async fn a_recorded_return_or_void_replays_whatever_its_approval_says_now(backend: Backend) {
+    // Arrange: a large return and a void, both approved and recorded.
+    let t = till(backend).await;
+    manager_with_pin(&t).await;
+    let cash = |amount: i64| json!([{ "kind": "cash", "tendered_minor": amount }]);
+    let sale = id(&t.sell(20, cash(6000), json!({})).await);
+    let other = id(&t.sell(20, cash(6000), json!({})).await);
+    let small = id(&t.sell(1, cash(299), json!({})).await);
+    let seq = t.seq.load(std::sync::atomic::Ordering::SeqCst) + 1;
+    let returned = json!({
+        "id": uuid::Uuid::now_v7(), "terminal_id": t.terminal, "seq": seq, "occurred_at": chrono::Utc::now(),
+        "receipt_number": format!("BER-T1-R{seq}"), "sale_id": sale, "lines": [{ "line_no": 0, "quantity": 20 }],
+        "refunds": [{ "kind": "cash", "amount_minor": 5980 }], "approval": approval("4321"),
+    });
+    let returns = format!("/api/stores/{}/returns", t.store);
+    let first = t.app.post(&t.cashier, &returns, returned.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    t.next();
+    let voided = void_body(&t, Some(approval("4321")));
+    let void_path = format!("/api/stores/{}/sales/{small}/void", t.store);
+    let first_void = t.app.post(&t.cashier, &void_path, voided.clone()).await;
+    assert_eq!(
+        first_void.status,
+        StatusCode::CREATED,
+        "{}",
+        first_void.body
+    );
+    t.next();
+    let with_pin = |body: &Value, pin: &str| {
+        let mut body = body.clone();
+        body["approval"] = approval(pin);
+        body
+    };
+
+    // Act: both replayed with a PIN that is wrong, then 4 real failures.
+    let replay = t
+        .app
+        .post(&t.cashier, &returns, with_pin(&returned, "0000"))
+        .await;
+    let replayed_void = t
+        .app
+        .post(&t.cashier, &void_path, with_pin(&voided, "0000"))
+        .await;
+    let fourth = fail_approvals(&t, &other, 4).await;
+
+    // Assert: the replays answer what was recorded and are no failed approvals: after the 4
+    // real ones the manager is one failure short of the lock.
+    assert_eq!(
+        (replay.status, &replay.body),
+        (StatusCode::CREATED, &first.body)
+    );
+    assert_eq!(
+        (replayed_void.status, &replayed_void.body),
+        (StatusCode::CREATED, &first_void.body)
+    );
+    assert_eq!(fourth.code(), "approval_failed");
+    let fifth = fail_approvals(&t, &other, 1).await;
+    assert_eq!(fifth.code(), "approval_failed", "{}", fifth.body);
+    let locked = fail_approvals(&t, &other, 1).await;
+    assert_eq!(
+        (locked.status, locked.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "approval_locked")
+    );
+
+    // While the manager is locked out, replays still answer what was recorded...
+    let replay = t.app.post(&t.cashier, &returns, returned.clone()).await;
+    assert_eq!(
+        (replay.status, &replay.body),
+        (StatusCode::CREATED, &first.body)
+    );
+    let replayed_void = t.app.post(&t.cashier, &void_path, voided.clone()).await;
+    assert_eq!(
+        (replayed_void.status, &replayed_void.body),
+        (StatusCode::CREATED, &first_void.body)
+    );
+    // ...and the same id with other content is a conflict, whatever the approval.
+    let mut changed = with_pin(&returned, "0000");
+    changed["reason"] = json!("changed my mind");
+    let r = t.app.post(&t.cashier, &returns, changed).await;
+    assert_eq!(
+        (r.status, r.code(), r.field()),
+        (StatusCode::CONFLICT, "mutation_conflict", "id")
+    );
+    let list = t
+        .app
+        .get(&t.admin, &format!("/api/stores/{}/returns", t.store))
+        .await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(2));
 }
 
 async fn exchange_credit_is_spent_once(backend: Backend) {
