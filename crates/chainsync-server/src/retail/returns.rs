@@ -128,7 +128,10 @@ pub struct VoidMutation {
     pub receipt_number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    pub approval: crate::retail::approval::Approval,
+    /// Required; optional in the schema so that its absence is `403 approval_required`, the
+    /// answer a till waits for to ask for a manager, as for a large return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::retail::approval::Approval>,
 }
 
 /// A recorded return or void.

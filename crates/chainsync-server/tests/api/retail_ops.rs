@@ -10,6 +10,7 @@ on_both_backends!(
     returns_never_refund_more_than_was_paid,
     large_refunds_and_voids_need_a_managers_approval,
     a_recorded_return_or_void_replays_whatever_its_approval_says_now,
+    a_void_without_approval_asks_for_one,
     exchange_credit_is_spent_once,
     loyalty_points_never_go_below_zero,
     shifts_refuse_what_a_drawer_cannot_do,
@@ -583,6 +584,38 @@ async fn a_recorded_return_or_void_replays_whatever_its_approval_says_now(backen
         .get(&t.admin, &format!("/api/stores/{}/returns", t.store))
         .await;
     assert_eq!(list.body["items"].as_array().map(Vec::len), Some(2));
+}
+
+async fn a_void_without_approval_asks_for_one(backend: Backend) {
+    let t = till(backend).await;
+    manager_with_pin(&t).await;
+    let sale = id(&t
+        .sell(
+            1,
+            json!([{ "kind": "cash", "tendered_minor": 299 }]),
+            json!({}),
+        )
+        .await);
+    let stock = t.on_hand().await;
+    let path = format!("/api/stores/{}/sales/{sale}/void", t.store);
+
+    let r = t.app.post(&t.cashier, &path, void_body(&t, None)).await;
+
+    assert_eq!(
+        (r.status, r.code(), r.field()),
+        (StatusCode::FORBIDDEN, "approval_required", "approval"),
+        "{}",
+        r.body
+    );
+    assert_eq!(t.on_hand().await, stock, "a refused void changes nothing");
+    let approved = void_body(&t, Some(approval("4321")));
+    let r = t.app.post(&t.cashier, &path, approved).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "the same seq is still free: {}",
+        r.body
+    );
 }
 
 async fn exchange_credit_is_spent_once(backend: Backend) {
