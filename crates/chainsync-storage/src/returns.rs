@@ -269,6 +269,16 @@ pub async fn refunds_of_sale(conn: &mut Conn, sale: Uuid) -> StorageResult<Vec<S
     rows.iter().map(|r| Ok(r.try_get("refunds")?)).collect()
 }
 
+/// True when the sale was voided (a void returns all of it, so nothing else can follow).
+pub async fn is_voided(conn: &mut Conn, sale: Uuid) -> StorageResult<bool> {
+    let row =
+        sqlx::query("SELECT 1 AS one FROM returns WHERE sale_id = $1 AND kind = 'void' LIMIT 1")
+            .bind(sale.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
 /// Points already taken back by a sale's earlier returns.
 pub async fn points_reversed_for_sale(conn: &mut Conn, sale: Uuid) -> StorageResult<i64> {
     let row = sqlx::query("SELECT CAST(COALESCE(SUM(points_reversed), 0) AS BIGINT) AS p FROM returns WHERE sale_id = $1")

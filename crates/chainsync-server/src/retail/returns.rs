@@ -7,7 +7,8 @@
 //! 2. **By receipt**: the sale must be in this store. Each line names the sale line and a
 //!    quantity; a line can never be refunded beyond what was paid for it, tax included
 //!    (`chainsync_domain::returns`), however the sale is returned in pieces. A void returns
-//!    everything and is refused once anything was returned.
+//!    everything and is refused once anything was returned (`sale_already_voided` when that
+//!    was a void, `sale_partly_returned` otherwise).
 //! 3. **Tenders** (documented in `docs/retail.md`): the refunds add up to the amount due; no
 //!    more goes back to card, or to `other` tenders such as loyalty points, than the sale took
 //!    on them; cash always works; `other` with method `exchange` issues exchange credit that
@@ -409,6 +410,13 @@ pub async fn apply_return(
         }
         None => {
             if balances.iter().any(|(_, _, b)| b.returned_quantity > 0) {
+                // Only looked up when something came back: the common void pays no query.
+                if returns::is_voided(tx, sale.id).await? {
+                    return Err(ApiError::conflict(
+                        "sale_already_voided",
+                        "this sale was already voided: nothing is left to void or return",
+                    ));
+                }
                 return Err(ApiError::conflict(
                     "sale_partly_returned",
                     "part of this sale was already returned: return the rest instead",

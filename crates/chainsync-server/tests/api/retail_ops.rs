@@ -11,6 +11,7 @@ on_both_backends!(
     large_refunds_and_voids_need_a_managers_approval,
     a_recorded_return_or_void_replays_whatever_its_approval_says_now,
     a_void_without_approval_asks_for_one,
+    a_voided_sale_says_so_when_voided_again,
     exchange_credit_is_spent_once,
     loyalty_points_never_go_below_zero,
     shifts_refuse_what_a_drawer_cannot_do,
@@ -444,7 +445,7 @@ async fn large_refunds_and_voids_need_a_managers_approval(backend: Backend) {
         .await;
     assert_eq!(
         (r.status, r.code()),
-        (StatusCode::CONFLICT, "sale_partly_returned")
+        (StatusCode::CONFLICT, "sale_already_voided")
     );
 }
 
@@ -615,6 +616,62 @@ async fn a_void_without_approval_asks_for_one(backend: Backend) {
         StatusCode::CREATED,
         "the same seq is still free: {}",
         r.body
+    );
+}
+
+async fn a_voided_sale_says_so_when_voided_again(backend: Backend) {
+    let t = till(backend).await;
+    manager_with_pin(&t).await;
+    let cash = json!([{ "kind": "cash", "tendered_minor": 598 }]);
+    let voided = id(&t.sell(2, cash.clone(), json!({})).await);
+    let returned = id(&t.sell(2, cash, json!({})).await);
+    let void = |sale: &str| format!("/api/stores/{}/sales/{sale}/void", t.store);
+    let r = t
+        .app
+        .post(
+            &t.cashier,
+            &void(&voided),
+            void_body(&t, Some(approval("4321"))),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    t.next();
+    let r = t
+        .give_back(
+            &returned,
+            json!([{ "line_no": 0, "quantity": 1 }]),
+            json!([{ "kind": "cash", "amount_minor": 299 }]),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let again = t
+        .app
+        .post(
+            &t.cashier,
+            &void(&voided),
+            void_body(&t, Some(approval("4321"))),
+        )
+        .await;
+    let partly = t
+        .app
+        .post(
+            &t.cashier,
+            &void(&returned),
+            void_body(&t, Some(approval("4321"))),
+        )
+        .await;
+
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "sale_already_voided"),
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        (partly.status, partly.code()),
+        (StatusCode::CONFLICT, "sale_partly_returned")
     );
 }
 
