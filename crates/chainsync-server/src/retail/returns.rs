@@ -19,8 +19,9 @@
 //!    not recorded yet; a replay is answered by the envelope (rule 1) without one.
 //! 5. **Stock**: restocked items come back at the cost they left with; discarded items come
 //!    back and go out again as a `damaged` adjustment, so shrinkage shows in the ledger.
-//! 6. **Loyalty**: points the refunded part earned are taken back (never below zero); refunds
-//!    to loyalty points give the points back.
+//! 6. **Loyalty**: refunds to loyalty points give the points back first; then the points the
+//!    refunded part earned are taken back, capped at the balance after that credit (never below
+//!    zero).
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::session::Session;
@@ -580,53 +581,38 @@ pub async fn apply_return(
     }
     move_stocks(tx, &movements).await?;
 
-    // Loyalty: take back what the refunded part earned; give back points refunded to.
+    // Loyalty: points refunded to come back first, then what the refunded part earned is taken
+    // back. In that order the cap at zero (the customer may have spent everything) applies to
+    // the balance after the credit, so a refund to points never lets the customer keep the
+    // points the refunded purchase earned, and the ledger never goes below zero.
     let mut points_reversed = 0;
     if let Some(customer_id) = sale.customer_id
         && let Some(customer) = customers::get(tx, org, customer_id).await?
     {
         let settings = customers::loyalty_settings(tx, org).await?;
+        let points_back = points_refunded(loyalty_back, settings.redeem_minor_per_point)?;
+        let change = |delta| PointsChange {
+            org_id: org,
+            customer_id,
+            delta,
+            reason: PointsReason::Return,
+            reference: Some(("return", return_id.to_string())),
+            user_id: Some(session.user.id),
+            at: now,
+        };
+        if points_back > 0 {
+            customers::add_points(tx, &change(points_back)).await?;
+        }
         let earned_left =
             sale.points_earned - returns::points_reversed_for_sale(tx, sale.id).await?;
-        points_reversed =
-            points_to_reverse(earned_left, due, sale.total_minor, customer.points_balance);
+        points_reversed = points_to_reverse(
+            earned_left,
+            due,
+            sale.total_minor,
+            customer.points_balance + points_back,
+        );
         if points_reversed > 0 {
-            customers::add_points(
-                tx,
-                &PointsChange {
-                    org_id: org,
-                    customer_id,
-                    delta: -points_reversed,
-                    reason: PointsReason::Return,
-                    reference: Some(("return", return_id.to_string())),
-                    user_id: Some(session.user.id),
-                    at: now,
-                },
-            )
-            .await?;
-        }
-        if loyalty_back > 0 {
-            let per_point = settings.redeem_minor_per_point.max(1);
-            if loyalty_back % per_point != 0 {
-                return Err(ApiError::unprocessable(
-                    "invalid_refund",
-                    format!("loyalty refunds are whole points of {per_point}"),
-                )
-                .field("refunds"));
-            }
-            customers::add_points(
-                tx,
-                &PointsChange {
-                    org_id: org,
-                    customer_id,
-                    delta: loyalty_back / per_point,
-                    reason: PointsReason::Return,
-                    reference: Some(("return", return_id.to_string())),
-                    user_id: Some(session.user.id),
-                    at: now,
-                },
-            )
-            .await?;
+            customers::add_points(tx, &change(-points_reversed)).await?;
         }
     }
 
@@ -696,6 +682,19 @@ pub async fn apply_return(
     )
     .await?;
     Ok(answer)
+}
+
+/// The points `loyalty_minor` refunded to loyalty buys back; 422 unless it is whole points.
+fn points_refunded(loyalty_minor: i64, redeem_minor_per_point: i64) -> ApiResult<i64> {
+    let per_point = redeem_minor_per_point.max(1);
+    if loyalty_minor % per_point != 0 {
+        return Err(ApiError::unprocessable(
+            "invalid_refund",
+            format!("loyalty refunds are whole points of {per_point}"),
+        )
+        .field("refunds"));
+    }
+    Ok(loyalty_minor / per_point)
 }
 
 /// The refunds of a void: exactly what the sale took, per tender.

@@ -14,6 +14,7 @@ on_both_backends!(
     a_voided_sale_says_so_when_voided_again,
     exchange_credit_is_spent_once,
     loyalty_points_never_go_below_zero,
+    a_return_gives_redeemed_points_back_before_taking_earned_ones,
     shifts_refuse_what_a_drawer_cannot_do,
     transfers_and_purchase_orders_refuse_impossible_quantities,
     customers_are_found_by_phone_and_erased_on_request,
@@ -817,6 +818,69 @@ async fn loyalty_points_never_go_below_zero(backend: Backend) {
         .get(&t.cashier, &format!("/api/customers/{customer}/points"))
         .await;
     assert_eq!(points.body["balance"], 0);
+}
+
+async fn a_return_gives_redeemed_points_back_before_taking_earned_ones(backend: Backend) {
+    // Arrange: 10 rice earn 29 points; 1 rice paid with those 29 points and 2.70 cash earns
+    // 2; returning the 10 rice takes those 2 back, so the balance is 0.
+    let t = till(backend).await;
+    let customer = id(&t
+        .app
+        .post(
+            &t.cashier,
+            "/api/customers",
+            json!({ "email": "bo@example.com" }),
+        )
+        .await);
+    let earned = id(&t
+        .sell(
+            10,
+            json!([{ "kind": "cash", "tendered_minor": 2990 }]),
+            json!({ "customer_id": customer }),
+        )
+        .await);
+    let redeemed = t
+        .sell(
+            1,
+            json!([{ "kind": "other", "method": "loyalty", "amount_minor": 29 }, { "kind": "cash", "tendered_minor": 270 }]),
+            json!({ "customer_id": customer, "redeem_points": 29 }),
+        )
+        .await;
+    assert_eq!(redeemed.body["points_earned"], 2, "{}", redeemed.body);
+    let redeemed = id(&redeemed);
+    let r = t
+        .give_back(
+            &earned,
+            json!([{ "line_no": 0, "quantity": 10 }]),
+            json!([{ "kind": "cash", "amount_minor": 2990 }]),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["points_reversed"], 2, "{}", r.body);
+    let balance = || async {
+        t.app
+            .get(&t.cashier, &format!("/api/customers/{customer}/points"))
+            .await
+            .body["balance"]
+            .as_i64()
+            .expect("balance")
+    };
+    assert_eq!(balance().await, 0);
+
+    // Act: return the item paid with points.
+    let r = t
+        .give_back(
+            &redeemed,
+            json!([{ "line_no": 0, "quantity": 1 }]),
+            json!([{ "kind": "other", "method": "loyalty", "amount_minor": 29 }, { "kind": "cash", "amount_minor": 270 }]),
+            None,
+        )
+        .await;
+
+    // Assert: the 29 points come back and the 2 the purchase earned go: 27, not 29.
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["points_reversed"], 2);
+    assert_eq!(balance().await, 27);
 }
 
 async fn shifts_refuse_what_a_drawer_cannot_do(backend: Backend) {
