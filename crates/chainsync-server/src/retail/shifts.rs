@@ -1,9 +1,10 @@
 //! The Z report of a shift, added up from what the shift recorded: its sales (payments and
 //! settlement), its returns (refunds) and its drawer events. The arithmetic is in
-//! `chainsync_domain::shift`; this module gathers the figures.
+//! `chainsync_domain::shift`; this module gathers the figures. Every refund counts under its
+//! tender (exchange credit under `other`), so the per-tender refunds add up to the total.
 
 use crate::http::error::{ApiError, ApiResult};
-use crate::retail::returns::{EXCHANGE_METHOD, Refund};
+use crate::retail::returns::Refund;
 use chainsync_domain::pricing::{Payment, PricedCart};
 use chainsync_domain::shift::{ShiftActivity, TenderTotals, ZReport};
 use chainsync_storage::Conn;
@@ -52,13 +53,10 @@ pub async fn z_report(
             match r {
                 Refund::Cash { amount_minor } => cash_out += amount_minor,
                 Refund::Card { amount_minor, .. } => card_out += amount_minor,
-                // Exchange credit is not money leaving the drawer.
-                Refund::Other {
-                    amount_minor,
-                    method,
-                    ..
-                } if method != EXCHANGE_METHOD => other_out += amount_minor,
-                Refund::Other { .. } => {}
+                // Exchange credit leaves no drawer but is given back all the same: it is an
+                // `other` refund, as its spending is an `other` payment, so the tenders add
+                // up to `refunds_minor` and `other`'s net is what other tenders kept.
+                Refund::Other { amount_minor, .. } => other_out += amount_minor,
             }
         }
     }

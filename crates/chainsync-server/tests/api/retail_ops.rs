@@ -16,6 +16,7 @@ on_both_backends!(
     loyalty_points_never_go_below_zero,
     a_return_gives_redeemed_points_back_before_taking_earned_ones,
     shifts_refuse_what_a_drawer_cannot_do,
+    the_z_report_counts_exchange_credit_as_an_other_refund,
     transfers_and_purchase_orders_refuse_impossible_quantities,
     customers_are_found_by_phone_and_erased_on_request,
 );
@@ -966,6 +967,69 @@ async fn shifts_refuse_what_a_drawer_cannot_do(backend: Backend) {
         .post(&t.cashier, &events, json!({ "kind": "no_sale" }))
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "shift_closed"));
+}
+
+async fn the_z_report_counts_exchange_credit_as_an_other_refund(backend: Backend) {
+    // Arrange: a shift in which 2 rice are sold for cash, one comes back as exchange credit,
+    // and the credit pays for another rice.
+    let t = till(backend).await;
+    let path = format!("/api/stores/{}/shifts", t.store);
+    let shift = id(&t
+        .app
+        .post(
+            &t.cashier,
+            &path,
+            json!({ "terminal_id": t.terminal, "opening_float_minor": 5000 }),
+        )
+        .await);
+    let sale = id(&t
+        .sell(
+            2,
+            json!([{ "kind": "cash", "tendered_minor": 598 }]),
+            json!({}),
+        )
+        .await);
+    let r = t
+        .give_back(
+            &sale,
+            json!([{ "line_no": 0, "quantity": 1 }]),
+            json!([{ "kind": "other", "method": "exchange", "amount_minor": 299 }]),
+            None,
+        )
+        .await;
+    let credit = id(&r);
+    let r = t
+        .sell(
+            1,
+            json!([{ "kind": "other", "method": "exchange", "amount_minor": 299, "reference": credit }]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // Act
+    let z = t
+        .app
+        .get(&t.cashier, &format!("{path}/{shift}/report"))
+        .await
+        .body;
+
+    // Assert: the credit is an `other` refund, and the tenders add up to the refunds.
+    assert_eq!(z["refunds_minor"], 299, "{z}");
+    assert_eq!(z["other"]["refunds_minor"], 299, "{z}");
+    assert_eq!(z["other"]["sales_minor"], 299);
+    assert_eq!(z["other"]["net_minor"], 0);
+    let refunds: i64 = ["cash", "card", "other"]
+        .iter()
+        .map(|t| z[t]["refunds_minor"].as_i64().expect("refunds"))
+        .sum();
+    assert_eq!(refunds, 299);
+    assert_eq!(z["cash"]["refunds_minor"], 0);
+    assert_eq!(
+        z["expected_cash_minor"],
+        5000 + 598,
+        "no cash left the drawer"
+    );
 }
 
 async fn transfers_and_purchase_orders_refuse_impossible_quantities(backend: Backend) {
