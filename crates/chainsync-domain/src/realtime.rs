@@ -107,13 +107,19 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// Parses a wire name; `None` for anything malformed.
+    /// Parses a wire name; `None` for anything malformed. The id must be spelled as the API
+    /// spells ids (lower-case, hyphenated): a channel's name is its key for offsets and
+    /// history, so `store:{ID}` in another spelling would be another, silent stream.
     pub fn parse(s: &str) -> Option<Channel> {
         let (kind, id) = s.split_once(':')?;
+        let uuid: uuid::Uuid = id.parse().ok()?;
+        if uuid.hyphenated().to_string() != id {
+            return None;
+        }
         match kind {
-            "store" => id.parse().ok().map(Channel::Store),
-            "user" => id.parse().ok().map(Channel::User),
-            "org" => id.parse().ok().map(Channel::Org),
+            "store" => Some(Channel::Store(StoreId(uuid))),
+            "user" => Some(Channel::User(UserId(uuid))),
+            "org" => Some(Channel::Org(OrgId(uuid))),
             _ => None,
         }
     }
@@ -642,6 +648,16 @@ mod tests {
             "user:1:2",
         ] {
             assert_eq!(Channel::parse(bad), None, "{bad}");
+        }
+        // The same id spelled another way would be another channel: refused.
+        let id = store.0;
+        for other in [
+            format!("store:{}", id.hyphenated().to_string().to_uppercase()),
+            format!("store:{}", id.simple()),
+            format!("store:{}", id.braced()),
+            format!("store:{}", id.urn()),
+        ] {
+            assert_eq!(Channel::parse(&other), None, "{other}");
         }
     }
 

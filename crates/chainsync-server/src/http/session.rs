@@ -55,14 +55,21 @@ pub async fn authenticate(state: &AppState, token: &str, typ: &str) -> Result<Se
         .keys
         .verify(&state.db, token, typ)
         .await
-        .map_err(|e| match e {
-            TokenError::Expired => {
+        .map_err(|e| match (e, typ) {
+            (TokenError::Expired, "ws") => ApiError::unauthorized(
+                "token_expired",
+                "the ticket has expired: get a new one (POST /api/realtime/ticket)",
+            ),
+            (TokenError::Expired, _) => {
                 ApiError::unauthorized("token_expired", "the access token has expired: refresh it")
             }
-            TokenError::Invalid => {
+            (TokenError::Invalid, "ws") => {
+                ApiError::unauthorized("invalid_token", "the ticket is not valid")
+            }
+            (TokenError::Invalid, _) => {
                 ApiError::unauthorized("invalid_token", "the access token is not valid")
             }
-            TokenError::Storage(e) => ApiError::internal(e),
+            (TokenError::Storage(e), _) => ApiError::internal(e),
         })?;
     let users::SessionFacts {
         user,

@@ -227,11 +227,19 @@ impl Connection {
                     }
                 }
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > settings.idle_timeout {
+                    let idle_at = last_heard + settings.idle_timeout;
+                    let now = Instant::now();
+                    if now >= idle_at {
                         return Some((close::IDLE, "idle timeout"));
                     }
                     if self.listener.write(frame::ping()).is_err() || !flush(&self.listener).await {
                         return None;
+                    }
+                    // Wake at the idle deadline when it comes before the next ping, so the
+                    // timeout is the documented one, not rounded up to a heartbeat (no extra
+                    // timer per connection: the heartbeat's own is moved).
+                    if idle_at < now + settings.heartbeat {
+                        heartbeat.reset_at(idle_at.into());
                     }
                 }
                 _ = recheck.tick() => {
@@ -257,7 +265,12 @@ impl Connection {
             }
         };
         let frame = match protocol::parse(&text) {
-            Err(message) => protocol::error("invalid_message", &message, None, None),
+            Err(invalid) => protocol::error(
+                "invalid_message",
+                &invalid.message,
+                None,
+                invalid.id.as_deref(),
+            ),
             Ok(ClientMessage::Ping { id }) => protocol::pong(id.as_deref()),
             Ok(ClientMessage::Unsubscribe { channel, id }) => {
                 let reply = frame::text(&protocol::unsubscribed(
@@ -371,11 +384,24 @@ impl Connection {
         let mut db = self.state.db.conn().await?;
         let head =
             history::ensure_head(&mut db, name, self.identity.principal.org_id, now_ms()).await?;
+        // Whether the history still holds the first event the client missed: if not, the
+        // answer is a lone `reset`, not a `subscribed` that a reset then contradicts. (Pruning
+        // between this read and the replay could still cut it short; `fill` answers that.)
+        let missed_is_stored = match &resume {
+            Some(r) if r.epoch == head.epoch && r.offset >= 0 && r.offset < head.last_offset => {
+                let next = r.offset + 1;
+                !history::read_range(&mut db, name, &head.epoch, next, next, 1)
+                    .await?
+                    .is_empty()
+            }
+            _ => true,
+        };
         drop(db);
         let start = match resume {
             None => None,
             Some(r) if r.epoch != head.epoch => Some("epoch_changed"),
             Some(r) if r.offset < 0 || r.offset > head.last_offset => Some("unknown_offset"),
+            Some(_) if !missed_is_stored => Some("beyond_history"),
             Some(r) => {
                 let frame = protocol::subscribed(name, &head.epoch, r.offset, head.last_offset, id);
                 self.settle(name, &head.epoch, r.offset, frame);

@@ -1,8 +1,8 @@
 //! The wire protocol (version 1), as `docs/websocket-protocol.md` describes it: JSON text frames
-//! with a `type` field. Client messages are parsed strictly (unknown types and fields are
-//! errors); server frames are built here and nowhere else.
+//! with a `type` field. Client messages are parsed strictly (unknown types and fields, and
+//! `null` where a value is optional, are errors); server frames are built here and nowhere else.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -25,6 +25,12 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
 }
 
+/// An optional field that, when present, must hold a value: `"id": null` is a wrong type, not
+/// an absent id (the document calls the id "any string").
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// Where a client resumes a channel from.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -39,30 +45,48 @@ pub struct Resume {
 pub enum ClientMessage {
     Subscribe {
         channel: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "present")]
         resume: Option<Resume>,
         /// Echoed in the answer, to match answers to requests.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "present")]
         id: Option<String>,
     },
     Unsubscribe {
         channel: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "present")]
         id: Option<String>,
     },
     Ping {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "present")]
         id: Option<String>,
     },
 }
 
-/// Parses a client text frame; the error is a message for an `error` frame.
-pub fn parse(text: &str) -> Result<ClientMessage, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+/// A client message that could not be parsed: the text of the `error` frame, and the
+/// message's `id` when it had a string one, so the error can be matched to its request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub message: String,
+    pub id: Option<String>,
+}
+
+/// Parses a client text frame.
+pub fn parse(text: &str) -> Result<ClientMessage, Invalid> {
+    let value: Value = serde_json::from_str(text).map_err(|e| Invalid {
+        message: format!("not valid JSON: {e}"),
+        id: None,
+    })?;
     if !value.is_object() {
-        return Err("a message is a JSON object with a \"type\"".into());
+        return Err(Invalid {
+            message: "a message is a JSON object with a \"type\"".into(),
+            id: None,
+        });
     }
-    serde_json::from_value(value).map_err(|e| format!("not a valid message: {e}"))
+    let id = value.get("id").and_then(Value::as_str).map(str::to_owned);
+    serde_json::from_value(value).map_err(|e| Invalid {
+        message: format!("not a valid message: {e}"),
+        id,
+    })
 }
 
 fn with_id(mut frame: Value, id: Option<&str>) -> String {
@@ -151,6 +175,20 @@ mod tests {
         assert!(parse("[1]").is_err());
         assert!(parse("{").is_err());
         assert!(parse(r#"{"type":"subscribe","channel":7}"#).is_err());
+    }
+
+    #[test]
+    fn null_is_not_an_absent_field_and_errors_keep_a_string_id() {
+        assert!(parse(r#"{"type":"ping","id":null}"#).is_err());
+        assert!(parse(r#"{"type":"subscribe","channel":"org:x","resume":null}"#).is_err());
+        assert_eq!(
+            parse(r#"{"type":"ping"}"#),
+            Ok(ClientMessage::Ping { id: None })
+        );
+        let invalid = parse(r#"{"type":"dance","id":"u1"}"#).unwrap_err();
+        assert_eq!(invalid.id.as_deref(), Some("u1"));
+        assert!(invalid.message.contains("dance"), "{}", invalid.message);
+        assert_eq!(parse(r#"{"type":"dance","id":5}"#).unwrap_err().id, None);
     }
 
     #[test]

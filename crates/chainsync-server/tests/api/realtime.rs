@@ -140,9 +140,18 @@ pub async fn open(app: &TestApp, caller: &Caller) -> Ws {
 
 /// The HTTP status a WebSocket handshake with this ticket is refused with.
 async fn refused_with(app: &TestApp, ticket: &str) -> u16 {
+    refusal(app, ticket).await.0
+}
+
+/// The HTTP status and JSON error a WebSocket handshake with this ticket is refused with.
+async fn refusal(app: &TestApp, ticket: &str) -> (u16, Value) {
     let url = format!("{}/ws?ticket={ticket}", ws_url(app));
     match tokio_tungstenite::connect_async(url).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let body = response.body().as_deref().unwrap_or_default();
+            let error = serde_json::from_slice(body).unwrap_or(Value::Null);
+            (response.status().as_u16(), error)
+        }
         other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
     }
 }
@@ -199,10 +208,15 @@ async fn bad_tickets_and_tokens_are_refused_before_the_upgrade(backend: Backend)
         exp: claims.iat - 10,
         ..claims.clone()
     };
+    // Told what to do about it: a new ticket (refreshing the access token would not help).
+    let (status, error) = refusal(&app, &app.state.keys.sign(&expired).unwrap()).await;
     assert_eq!(
-        refused_with(&app, &app.state.keys.sign(&expired).unwrap()).await,
-        401
+        (status, error["error"]["code"].as_str()),
+        (401, Some("token_expired")),
+        "{error}"
     );
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("ticket"), "{message}");
     let mut forged = good.clone();
     forged.pop();
     forged.push(if good.ends_with('A') { 'B' } else { 'A' });
@@ -279,6 +293,8 @@ async fn bad_frames_get_error_frames_and_the_connection_lives_on(backend: Backen
         r#"{"type":"subscribe","channel":7}"#,
         r#"{"type":"subscribe","channel":"org:x","resume":{"epoch":1}}"#,
         r#"{"type":"ping","extra":true}"#,
+        r#"{"type":"ping","id":null}"#,
+        r#"{"type":"ping","id":7}"#,
     ] {
         ws.socket.send(Message::text(bad)).await.expect("send");
         let answer = ws.next().await;
@@ -306,6 +322,23 @@ async fn bad_frames_get_error_frames_and_the_connection_lives_on(backend: Backen
         (answer["type"].as_str(), answer["id"].as_str()),
         (Some("pong"), Some("p1"))
     );
+    // A message that is invalid but carries a string id gets its error matched by that id.
+    ws.send(json!({"type": "dance", "id": "d1"})).await;
+    let answer = ws.next().await;
+    assert_eq!(
+        (answer["code"].as_str(), answer["id"].as_str()),
+        (Some("invalid_message"), Some("d1"))
+    );
+    // The store's id in another spelling is not a second, silent channel.
+    let ber = app.store_id("BER").await;
+    for spelling in [
+        ber.to_string().to_uppercase(),
+        ber.to_string().replace('-', ""),
+        format!("{{{ber}}}"),
+    ] {
+        let answer = ws.subscribe(&format!("store:{spelling}"), None).await;
+        assert_eq!(answer["code"], "invalid_channel", "{spelling}");
+    }
 }
 
 /// Reads event frames of `channel` until `count` arrived; panics on anything else.
@@ -505,8 +538,7 @@ async fn resume_beyond_the_history_window_or_epoch_gets_an_explicit_reset(backen
             Some(json!({ "epoch": epoch, "offset": base + 1 })),
         )
         .await;
-    assert_eq!(answer["type"], "subscribed");
-    let answer = ws.next().await;
+    // A lone reset: no `subscribed` first that would promise a replay.
     assert_eq!(
         (
             answer["type"].as_str(),
@@ -515,6 +547,12 @@ async fn resume_beyond_the_history_window_or_epoch_gets_an_explicit_reset(backen
         ),
         (Some("reset"), Some("beyond_history"), Some(base + 5)),
         "{answer}"
+    );
+    // ... and the subscription goes on from the reset's offset.
+    announce(&app, &admin, Some(&ber), "A6", "low").await;
+    assert_eq!(
+        offsets_and_titles(&events(&mut ws, 1).await),
+        vec![(base + 6, "A6".into())]
     );
     // Still within the window: replayed.
     let mut ws = open(&app, &manager).await;
@@ -782,8 +820,8 @@ async fn oversized_and_too_many_messages_close_the_connection(backend: Backend) 
 async fn idle_clients_are_dropped_and_shutdown_asks_clients_to_reconnect(backend: Backend) {
     let settings = ApiSettings {
         realtime: RealtimeSettings {
-            heartbeat: Duration::from_millis(100),
-            idle_timeout: Duration::from_millis(400),
+            heartbeat: Duration::from_millis(1000),
+            idle_timeout: Duration::from_millis(1200),
             ..RealtimeSettings::default()
         },
         ..ApiSettings::default()
@@ -791,8 +829,10 @@ async fn idle_clients_are_dropped_and_shutdown_asks_clients_to_reconnect(backend
     let mut app = spawn_with(backend, settings).await;
     let manager = app.login("manager.ber@demo.local").await;
     let mut idle = open(&app, &manager).await;
-    // Not reading means not answering pings: the server gives up on it.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Not reading means not answering pings: the server gives up on it at the idle timeout
+    // (1.2 s), not at the next heartbeat after it (2 s): by 1.7 s the close is waiting. Were
+    // it not, reading now would answer the ping and keep the connection alive.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     assert_eq!(idle.closed().await, Some(4002));
 
     let mut ws = open(&app, &manager).await;
