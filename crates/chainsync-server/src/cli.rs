@@ -146,6 +146,10 @@ pub struct RealtimeArgs {
         hide_env_values = true
     )]
     pub bus_url: Option<String>,
+    /// Redis pub/sub channel, for `--bus redis`: give each deployment that shares a Redis its
+    /// own (pub/sub ignores database numbers) [default: chainsync:realtime:v1].
+    #[arg(long, env = "CHAINSYNC_BUS_CHANNEL", value_name = "NAME")]
+    pub bus_channel: Option<String>,
     /// Channel history kept for resuming: at least this many seconds ... [default: 600].
     #[arg(long, env = "CHAINSYNC_WS_HISTORY_SECS", value_name = "SECS")]
     pub ws_history_secs: Option<u64>,
@@ -479,8 +483,9 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         ..ApiSettings::default()
     };
     let state = server::build_state(db.clone(), settings).await?;
-    if let crate::realtime::settings::BusKind::Redis(url) = &state.settings.realtime.bus {
-        tracing::info!(bus = %redact_url(url), "real-time bus: Redis pub/sub");
+    if let crate::realtime::settings::BusKind::Redis { url, channel } = &state.settings.realtime.bus
+    {
+        tracing::info!(bus = %redact_url(url), %channel, "real-time bus: Redis pub/sub");
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -42,6 +42,8 @@ pub struct FileConfig {
     /// Real-time: `in-process` or `redis`.
     pub bus: Option<String>,
     pub bus_url: Option<SecretString>,
+    /// Real-time: the Redis pub/sub channel (one per deployment sharing a Redis).
+    pub bus_channel: Option<String>,
     pub ws_history_secs: Option<u64>,
     pub ws_history_events: Option<i64>,
     pub ws_history_max_events: Option<i64>,
@@ -106,7 +108,7 @@ pub fn realtime_settings(
     args: &crate::cli::RealtimeArgs,
     file: &FileConfig,
 ) -> anyhow::Result<crate::realtime::settings::RealtimeSettings> {
-    use crate::realtime::settings::{BusKind, RealtimeSettings};
+    use crate::realtime::settings::{BusKind, DEFAULT_BUS_CHANNEL, RealtimeSettings};
     let defaults = RealtimeSettings::default();
     let kind = args
         .bus
@@ -117,13 +119,29 @@ pub fn realtime_settings(
         .bus_url
         .clone()
         .or_else(|| file.bus_url.as_ref().map(|u| u.expose_secret().to_owned()));
+    let channel = args
+        .bus_channel
+        .clone()
+        .or_else(|| file.bus_channel.clone());
     let bus = match (kind.as_str(), url) {
+        ("in-process", None) if channel.is_some() => {
+            anyhow::bail!("--bus-channel is only for --bus redis")
+        }
         ("in-process", None) => BusKind::InProcess,
         ("in-process", Some(_)) => anyhow::bail!("--bus-url is only for --bus redis"),
         ("redis", Some(url)) => {
             crate::realtime::redis::validate_url(&url)
                 .map_err(|e| anyhow::anyhow!("--bus-url: {e}"))?;
-            BusKind::Redis(url)
+            let channel = channel.unwrap_or_else(|| DEFAULT_BUS_CHANNEL.into());
+            if channel.is_empty()
+                || channel.len() > 200
+                || channel.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                anyhow::bail!(
+                    "--bus-channel must be 1 to 200 characters without spaces, not {channel:?}"
+                );
+            }
+            BusKind::Redis { url, channel }
         }
         ("redis", None) => anyhow::bail!("--bus redis needs --bus-url redis://HOST:PORT"),
         (other, _) => anyhow::bail!("--bus must be in-process or redis, not {other:?}"),
@@ -242,5 +260,56 @@ impl DatabaseConfig {
                 .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::realtime::settings::BusKind;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        realtime: crate::cli::RealtimeArgs,
+    }
+
+    fn bus(flags: &[&str]) -> anyhow::Result<BusKind> {
+        let args =
+            Flags::try_parse_from(std::iter::once("chainsync").chain(flags.iter().copied()))?;
+        Ok(realtime_settings(&args.realtime, &FileConfig::default())?.bus)
+    }
+
+    #[test]
+    fn each_deployment_on_a_shared_redis_can_have_its_own_channel() {
+        let url = "redis://127.0.0.1:6379";
+        assert_eq!(
+            bus(&["--bus", "redis", "--bus-url", url]).unwrap(),
+            BusKind::Redis {
+                url: url.into(),
+                channel: "chainsync:realtime:v1".into()
+            }
+        );
+        assert_eq!(
+            bus(&[
+                "--bus",
+                "redis",
+                "--bus-url",
+                url,
+                "--bus-channel",
+                "staging"
+            ])
+            .unwrap(),
+            BusKind::Redis {
+                url: url.into(),
+                channel: "staging".into()
+            }
+        );
+        for bad in ["", "two words", &"x".repeat(201)] {
+            let err = bus(&["--bus", "redis", "--bus-url", url, "--bus-channel", bad]);
+            assert!(err.is_err(), "{bad:?}");
+        }
+        assert!(bus(&["--bus-channel", "staging"]).is_err());
     }
 }

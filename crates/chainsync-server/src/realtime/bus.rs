@@ -17,9 +17,6 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
-/// The Redis pub/sub channel every process publishes to and listens on.
-pub const REDIS_CHANNEL: &str = "chainsync:realtime:v1";
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct WireEvent {
     channel: String,
@@ -54,6 +51,8 @@ pub enum Bus {
         origin: String,
         publisher: redis::Publisher,
         url: String,
+        /// The pub/sub channel of this deployment.
+        channel: String,
         /// Local fan-out of what the subscriber task receives.
         tx: broadcast::Sender<Received>,
     },
@@ -64,10 +63,11 @@ impl Bus {
         let (tx, _) = broadcast::channel(4096);
         match kind {
             BusKind::InProcess => Bus::InProcess { tx },
-            BusKind::Redis(url) => Bus::Redis {
+            BusKind::Redis { url, channel } => Bus::Redis {
                 origin: uuid::Uuid::now_v7().simple().to_string(),
                 publisher: redis::Publisher::new(url.clone()),
                 url: url.clone(),
+                channel: channel.clone(),
                 tx,
             },
         }
@@ -76,14 +76,18 @@ impl Bus {
     /// Starts the background subscriber of a remote bus.
     pub fn start(&self) -> Option<tokio::task::JoinHandle<()>> {
         if let Bus::Redis {
-            origin, url, tx, ..
+            origin,
+            url,
+            channel,
+            tx,
+            ..
         } = self
         {
             let origin = origin.clone();
             let tx = tx.clone();
             return Some(redis::spawn_subscriber(
                 url.clone(),
-                REDIS_CHANNEL.into(),
+                channel.clone(),
                 move |message| match message {
                     redis::Incoming::Message(payload) => {
                         match serde_json::from_slice::<WireBatch>(&payload) {
@@ -136,6 +140,7 @@ impl Bus {
             Bus::Redis {
                 origin,
                 publisher,
+                channel,
                 tx,
                 ..
             } => {
@@ -156,7 +161,7 @@ impl Bus {
                 let _ = tx.send(Received::Events(Arc::new(events)));
                 match serde_json::to_vec(&batch) {
                     Ok(payload) => {
-                        if let Err(e) = publisher.publish(REDIS_CHANNEL, &payload).await {
+                        if let Err(e) = publisher.publish(channel, &payload).await {
                             // The others recover the batch from the database in their sweep.
                             tracing::warn!(error = %e, "publishing to Redis failed");
                         }

@@ -7,9 +7,14 @@ use std::time::Duration;
 pub enum BusKind {
     /// One process: a `tokio::sync::broadcast` channel.
     InProcess,
-    /// Redis pub/sub at this URL (`redis://host:port[/db]`); for several processes.
-    Redis(String),
+    /// Redis pub/sub at `url` (`redis://host:port`), on the pub/sub `channel`; for several
+    /// processes. Pub/sub ignores Redis database numbers, so deployments that share a Redis
+    /// are kept apart by the channel alone.
+    Redis { url: String, channel: String },
 }
+
+/// The Redis pub/sub channel when none is configured.
+pub const DEFAULT_BUS_CHANNEL: &str = "chainsync:realtime:v1";
 
 #[derive(Debug, Clone)]
 pub struct RealtimeSettings {
