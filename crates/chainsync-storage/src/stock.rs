@@ -5,6 +5,13 @@
 //! `on_hand = on_hand + q` upsert, so concurrent sales of one item serialise on its row
 //! (PostgreSQL row lock; SQLite's single writer) and never lose an update. Invariant (tested):
 //! `stock_levels.on_hand` equals the sum of the item's movements.
+//!
+//! A stock count says what the shelf held at its time. A movement that occurred before the
+//! item's latest count but is recorded after it (a sale an offline till sends later, a count
+//! taken earlier but entered later) was already part of what that count saw, so recording it
+//! also records the opposite quantity as a further count correction at the count's time
+//! ([`absorbed_by_count`]): the ledger before the count gains the late movement, the ledger at
+//! and after the count is unchanged, and a count never corrects the same loss twice.
 
 use crate::batch::Batch;
 use crate::error::corrupt;
@@ -46,15 +53,84 @@ pub struct MovementOutcome {
     pub reorder_point: Option<i64>,
 }
 
-/// Appends a movement and updates the projection (call inside a write transaction).
+/// Appends a movement and updates the projection (call inside a write transaction). A
+/// movement the item's latest count already saw is absorbed by it (module header); the
+/// outcome's `after` is then what the item holds after both.
 pub async fn record_movement(conn: &mut Conn, m: &NewMovement) -> StorageResult<MovementOutcome> {
+    let (mut outcome, counted_at) = append_movement(conn, m).await?;
+    if let Some(absorbed) = absorbed_by_count(m, outcome.id, counted_at) {
+        outcome.after = append_movement(conn, &absorbed).await?.0.after;
+    }
+    Ok(outcome)
+}
+
+/// The further count correction that keeps the item's latest count (at `counted_at`) true when
+/// `m`, recorded now, occurred before it.
+fn absorbed_by_count(
+    m: &NewMovement,
+    id: MovementId,
+    counted_at: Option<i64>,
+) -> Option<NewMovement> {
+    let counted_at = counted_at.filter(|&at| m.occurred_at < at && m.quantity != 0)?;
+    let when = chrono::DateTime::from_timestamp_millis(counted_at)
+        .map_or_else(|| counted_at.to_string(), |t| t.to_rfc3339());
+    Some(NewMovement {
+        org_id: m.org_id,
+        store_id: m.store_id,
+        product_id: m.product_id,
+        kind: MovementKind::CountCorrection,
+        quantity: -m.quantity,
+        reason: Some(format!(
+            "the count of {when} already saw this {}: it occurred before the count and was recorded after it",
+            m.kind.as_str()
+        )),
+        reference: Some(("stock_movement".into(), id.to_string())),
+        unit_cost_minor: None,
+        user_id: m.user_id,
+        occurred_at: counted_at,
+        recorded_at: m.recorded_at,
+    })
+}
+
+/// Records that an item was counted at `at`: the latest count's time is kept (creating the
+/// item's row, at zero, if it had none), so later-recorded movements from before it are absorbed.
+pub async fn mark_counted(
+    conn: &mut Conn,
+    org: OrgId,
+    store: StoreId,
+    product: ProductId,
+    at: i64,
+    now: i64,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO stock_levels (store_id, product_id, org_id, on_hand, avg_cost_minor, updated_at, counted_at) \
+         VALUES ($1, $2, $3, 0, 0, $4, $5) ON CONFLICT (store_id, product_id) DO UPDATE \
+         SET counted_at = CASE WHEN stock_levels.counted_at IS NULL OR stock_levels.counted_at < excluded.counted_at \
+         THEN excluded.counted_at ELSE stock_levels.counted_at END",
+    )
+    .bind(store.to_string())
+    .bind(product.to_string())
+    .bind(org.to_string())
+    .bind(now)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Appends one movement and updates the projection; answers the outcome and the item's
+/// latest count time.
+async fn append_movement(
+    conn: &mut Conn,
+    m: &NewMovement,
+) -> StorageResult<(MovementOutcome, Option<i64>)> {
     let (store, product) = (m.store_id.to_string(), m.product_id.to_string());
     // One statement creates the item's row or adds to it, and answers what it now holds.
     let row = sqlx::query(
         "INSERT INTO stock_levels (store_id, product_id, org_id, on_hand, avg_cost_minor, updated_at) \
          VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (store_id, product_id) DO UPDATE \
          SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at \
-         RETURNING on_hand, avg_cost_minor, reorder_point",
+         RETURNING on_hand, avg_cost_minor, reorder_point, counted_at",
     )
     .bind(&store)
     .bind(&product)
@@ -102,13 +178,14 @@ pub async fn record_movement(conn: &mut Conn, m: &NewMovement) -> StorageResult<
     .bind(m.recorded_at)
     .execute(conn)
     .await?;
-    Ok(MovementOutcome {
+    let outcome = MovementOutcome {
         id,
         before,
         after,
         unit_cost_minor: unit_cost,
         reorder_point: row.try_get("reorder_point")?,
-    })
+    };
+    Ok((outcome, row.try_get("counted_at")?))
 }
 
 /// Records several movements that carry no incoming cost (a sale's lines) in two statements
@@ -118,7 +195,8 @@ pub async fn record_movement(conn: &mut Conn, m: &NewMovement) -> StorageResult<
 /// the same item see each other). Items are updated in (store, product) order, so two
 /// concurrent batches on PostgreSQL lock shared rows in the same order and cannot deadlock.
 /// A movement with an incoming cost changes the average for the next one, so a batch holding
-/// one is recorded one movement at a time.
+/// one is recorded one movement at a time. A movement the item's latest count already saw is
+/// absorbed as in [`record_movement`].
 pub async fn record_movements(
     conn: &mut Conn,
     movements: &[NewMovement],
@@ -170,10 +248,11 @@ pub async fn record_movements_queued(
     upsert.push(
         " ON CONFLICT (store_id, product_id) DO UPDATE \
          SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at \
-         RETURNING store_id, product_id, on_hand, avg_cost_minor, reorder_point",
+         RETURNING store_id, product_id, on_hand, avg_cost_minor, reorder_point, counted_at",
     );
-    // Per item, from the returned rows: (on hand before the batch, average cost, reorder point).
-    let mut state: HashMap<(String, String), (i64, i64, Option<i64>)> = HashMap::new();
+    // Per item, from the returned rows: (on hand before the batch, average cost, reorder point,
+    // latest count time).
+    let mut state: HashMap<(String, String), (i64, i64, Option<i64>, Option<i64>)> = HashMap::new();
     for row in upsert.build().fetch_all(&mut *conn).await? {
         let key: (String, String) = (row.try_get("store_id")?, row.try_get("product_id")?);
         let after: i64 = row.try_get("on_hand")?;
@@ -188,9 +267,11 @@ pub async fn record_movements_queued(
                 after - total,
                 row.try_get("avg_cost_minor")?,
                 row.try_get("reorder_point")?,
+                row.try_get("counted_at")?,
             ),
         );
     }
+    let mut absorbed = Vec::new();
     let mut outcomes = Vec::with_capacity(movements.len());
     let mut insert = Sql::new(
         "INSERT INTO stock_movements (id, org_id, store_id, product_id, kind, quantity, reason, reference_type, \
@@ -202,8 +283,11 @@ pub async fn record_movements_queued(
             .get_mut(&(store.clone(), product.clone()))
             .ok_or_else(|| corrupt(format!("stock upsert skipped item {store}/{product}")))?;
         let before = item.0;
-        item.0 += m.quantity;
         let id = MovementId::new();
+        let absorption = absorbed_by_count(m, id, item.3);
+        if absorption.is_none() {
+            item.0 += m.quantity;
+        }
         outcomes.push(MovementOutcome {
             id,
             before,
@@ -211,6 +295,7 @@ pub async fn record_movements_queued(
             unit_cost_minor: item.1,
             reorder_point: item.2,
         });
+        absorbed.extend(absorption);
         let values = [
             Arg::Text(id.to_string()),
             Arg::Text(m.org_id.to_string()),
@@ -229,6 +314,9 @@ pub async fn record_movements_queued(
         insert.bind_row(n == 0, values);
     }
     batch.push(insert);
+    for correction in &absorbed {
+        append_movement(conn, correction).await?;
+    }
     Ok(outcomes)
 }
 
@@ -265,6 +353,8 @@ pub struct StockLevel {
     pub min_level: Option<i64>,
     pub max_level: Option<i64>,
     pub updated_at: i64,
+    /// When the item was last counted (epoch ms), if ever.
+    pub counted_at: Option<i64>,
 }
 
 fn level_from_row(row: &AnyRow) -> StorageResult<StockLevel> {
@@ -286,6 +376,7 @@ fn level_from_row(row: &AnyRow) -> StorageResult<StockLevel> {
         min_level: row.try_get("min_level")?,
         max_level: row.try_get("max_level")?,
         updated_at: row.try_get("updated_at")?,
+        counted_at: row.try_get("counted_at")?,
     })
 }
 

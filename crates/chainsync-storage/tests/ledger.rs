@@ -17,6 +17,7 @@ on_both_backends!(
     the_projection_always_equals_the_ledger,
     concurrent_movements_on_one_item_lose_nothing,
     a_count_corrects_against_the_ledger_as_of_its_time,
+    movements_recorded_after_a_count_that_occurred_before_it_are_absorbed,
     receipts_set_the_average_cost_and_sales_move_at_it,
     a_batch_of_movements_answers_as_if_recorded_one_at_a_time,
     concurrent_batches_in_opposite_orders_lose_nothing,
@@ -223,6 +224,83 @@ async fn a_count_corrects_against_the_ledger_as_of_its_time(backend: TestBackend
         7,
         "8 counted, then 1 sold"
     );
+}
+
+/// Counts the item as `counted` at `at`, as the stock-count endpoint does.
+async fn count(tx: &mut chainsync_storage::Conn, item: &Item, counted: i64, at: i64) {
+    let ledger = stock::ledger_at(tx, item.store, item.product, at)
+        .await
+        .unwrap();
+    let correction = chainsync_domain::stock::count_correction(counted, ledger);
+    if correction != 0 {
+        stock::record_movement(
+            tx,
+            &movement(item, MovementKind::CountCorrection, correction, at, None),
+        )
+        .await
+        .unwrap();
+    }
+    stock::mark_counted(tx, item.org, item.store, item.product, at, 1_000)
+        .await
+        .unwrap();
+}
+
+async fn movements_recorded_after_a_count_that_occurred_before_it_are_absorbed(
+    backend: TestBackend,
+) {
+    let (db, _dir) = db(backend).await;
+    let item = item(&db).await;
+    let mut tx = db.begin_write().await.unwrap();
+    stock::record_movement(
+        &mut tx,
+        &movement(&item, MovementKind::Receipt, 50, 100, Some(50)),
+    )
+    .await
+    .unwrap();
+    // 45 on the shelf at 300; then a count taken earlier (at 200, also 45) is entered late: the
+    // shelf lost 5 once, not twice.
+    count(&mut tx, &item, 45, 300).await;
+    count(&mut tx, &item, 45, 200).await;
+    assert_eq!(on_hand(&mut tx, item.store, item.product).await, 45);
+    // An offline till's sale from before the latest count arrives after it (the count already
+    // saw the item gone); a sale after the count is not affected. Both paths: one movement, and
+    // a batch.
+    let late = stock::record_movement(&mut tx, &movement(&item, MovementKind::Sale, -1, 250, None))
+        .await
+        .unwrap();
+    assert_eq!((late.before, late.after), (45, 45));
+    let batch = stock::record_movements(
+        &mut tx,
+        &[
+            movement(&item, MovementKind::Sale, -2, 260, None),
+            movement(&item, MovementKind::Sale, -3, 400, None),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        batch
+            .iter()
+            .map(|o| (o.before, o.after))
+            .collect::<Vec<_>>(),
+        [(45, 45), (45, 42)]
+    );
+    assert_eq!(on_hand(&mut tx, item.store, item.product).await, 42);
+    // The ledger at the count still says what was counted; before it, the late sales show.
+    for (at, expected) in [(300, 45), (299, 42), (400, 42)] {
+        let ledger = stock::ledger_at(&mut tx, item.store, item.product, at)
+            .await
+            .unwrap();
+        assert_eq!(ledger, expected, "ledger at {at}");
+    }
+    // A movement at the count's own time or later is not the count's to absorb.
+    stock::record_movement(&mut tx, &movement(&item, MovementKind::Sale, -1, 300, None))
+        .await
+        .unwrap();
+    assert_eq!(on_hand(&mut tx, item.store, item.product).await, 41);
+    tx.commit().await.unwrap();
+    let mut conn = db.conn().await.unwrap();
+    assert_projection_matches_ledger(&mut conn, item.store).await;
 }
 
 async fn receipts_set_the_average_cost_and_sales_move_at_it(backend: TestBackend) {

@@ -58,6 +58,8 @@ pub struct StockLevelView {
     /// At or below the reorder point.
     pub low: bool,
     pub updated_at: DateTime<Utc>,
+    /// The time of the item's latest stock count, if it was ever counted.
+    pub last_counted_at: Option<DateTime<Utc>>,
 }
 
 impl From<&StockLevel> for StockLevelView {
@@ -73,6 +75,7 @@ impl From<&StockLevel> for StockLevelView {
             max_level: l.max_level,
             low: l.reorder_point.is_some_and(|p| l.on_hand <= p),
             updated_at: time(l.updated_at),
+            last_counted_at: l.counted_at.map(time),
         }
     }
 }
@@ -168,6 +171,7 @@ async fn get_level(
             min_level: None,
             max_level: None,
             updated_at: p.updated_at,
+            counted_at: None,
         });
     Ok(Json(StockLevelView::from(&level)))
 }
@@ -581,6 +585,9 @@ async fn count(
                 .field("counted_at"),
         );
     }
+    // Up to five minutes ahead is clock skew, not a count of the future: it counts as now, or
+    // sales in those minutes would be taken as already seen by it.
+    let counted_at = counted_at.min(now);
     let id = Uuid::now_v7();
     let mut movements = Vec::new();
     for (i, line) in body.lines.iter().enumerate() {
@@ -609,6 +616,17 @@ async fn count(
         }
         let ledger = stock::ledger_at(&mut tx, store, line.product_id, counted_at).await?;
         let correction = rules::count_correction(line.counted, ledger);
+        // Even a count that matched is remembered: what it saw absorbs movements recorded later
+        // that occurred before it (storage `stock` module header).
+        stock::mark_counted(
+            &mut tx,
+            session.user.org_id,
+            store,
+            line.product_id,
+            counted_at,
+            now,
+        )
+        .await?;
         if correction == 0 {
             continue;
         }

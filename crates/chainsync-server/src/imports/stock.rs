@@ -128,6 +128,8 @@ pub async fn apply(
         }
         let ledger = stock::ledger_at(tx, store, product.id, now).await?;
         let correction = rules::count_correction(counted, ledger);
+        // A count like any other: it absorbs movements recorded later that occurred before it.
+        stock::mark_counted(tx, actor.org, store, product.id, now, now).await?;
         if correction == 0 {
             summary.unchanged += 1;
             continue;

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     receipts_adjustments_and_counts_keep_the_ledger_and_levels_equal,
+    a_count_entered_after_a_later_one_does_not_correct_twice,
     crossing_the_reorder_point_raises_one_event,
     bad_stock_input_names_the_field_and_changes_nothing,
     terminals_register_with_unique_codes_and_revoke,
@@ -100,6 +101,91 @@ async fn receipts_adjustments_and_counts_keep_the_ledger_and_levels_equal(backen
     assert_eq!(
         app.get(&cashier, &path("stock-movements")).await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+async fn a_count_entered_after_a_later_one_does_not_correct_twice(backend: Backend) {
+    let app = spawn(backend).await;
+    let (manager, ber, rice) = setup(&app).await;
+    let path = |p: &str| format!("/api/stores/{ber}/{p}");
+    let received = app
+        .post(
+            &manager,
+            &path("stock-receipts"),
+            json!({ "lines": [{ "product_id": rice, "quantity": 20, "unit_cost_minor": 100 }] }),
+        )
+        .await;
+    assert_eq!(received.status, StatusCode::CREATED, "{:?}", received.body);
+    let history = app
+        .get(
+            &manager,
+            &path(&format!("stock-movements?product_id={rice}")),
+        )
+        .await;
+    let received_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(history.body["items"][0]["occurred_at"].clone()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Two people counted 15 on the shelf, the second one first entered; the first one's sheet
+    // (taken earlier, after the delivery) arrives late. The shelf lost 5 once.
+    let later_at = chrono::Utc::now();
+    let later = app
+        .post(
+            &manager,
+            &path("stock-counts"),
+            json!({ "counted_at": later_at, "lines": [{ "product_id": rice, "counted": 15 }] }),
+        )
+        .await;
+    assert_eq!(
+        later.body["movements"][0]["quantity"], -5,
+        "{:?}",
+        later.body
+    );
+    let earlier = received_at + chrono::Duration::milliseconds(5);
+    let late = app
+        .post(
+            &manager,
+            &path("stock-counts"),
+            json!({ "counted_at": earlier, "lines": [{ "product_id": rice, "counted": 15 }] }),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CREATED, "{:?}", late.body);
+    assert_eq!(
+        (
+            late.body["movements"][0]["quantity"].as_i64(),
+            late.body["movements"][0]["on_hand_after"].as_i64()
+        ),
+        (Some(-5), Some(15)),
+        "{:?}",
+        late.body
+    );
+    let stock = level(&app, &manager, &ber, &rice).await;
+    assert_eq!(stock["on_hand"], 15);
+    // The latest count's time, not the one entered last.
+    let last_counted: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(stock["last_counted_at"].clone()).unwrap();
+    assert_eq!(last_counted.timestamp_millis(), later_at.timestamp_millis());
+    let history = app
+        .get(
+            &manager,
+            &path(&format!("stock-movements?product_id={rice}")),
+        )
+        .await;
+    let corrections: Vec<i64> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "count_correction")
+        .map(|m| m["quantity"].as_i64().unwrap())
+        .collect();
+    assert_eq!(corrections.iter().sum::<i64>(), -5, "{corrections:?}");
+    assert!(
+        chainsync_storage::stock::projection_mismatches(
+            &mut app.db.conn().await.unwrap(),
+            ber.parse().unwrap()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 }
 
