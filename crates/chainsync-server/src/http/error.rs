@@ -3,7 +3,9 @@
 //! with a code from the closed list in `docs/api-errors.md`.
 //!
 //! Internal errors are logged with their cause chain and answered with a bare 500: a client
-//! never sees a database message.
+//! never sees a database message. A uniqueness conflict no handler mapped to its own code is a
+//! bare `409 conflict`; the constraint is logged, never answered (it names the schema, and may
+//! be a key another organisation holds).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -129,10 +131,13 @@ impl From<ValidationError> for ApiError {
 impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
-            StorageError::Conflict(constraint) => ApiError::conflict(
-                "conflict",
-                format!("conflicts with an existing record ({constraint})"),
-            ),
+            // The constraint names the schema, not the client's mistake, and may be a key
+            // another organisation's record holds: it goes to the log only.
+            StorageError::Conflict(constraint) => {
+                let mut err = ApiError::conflict("conflict", "conflicts with an existing record");
+                err.source = Some(anyhow::anyhow!("unique constraint violated: {constraint}"));
+                err
+            }
             other => ApiError::internal(other),
         }
     }
@@ -145,6 +150,13 @@ impl IntoResponse for ApiError {
                 Some(source) => tracing::error!(error = format!("{source:#}"), "request failed"),
                 None => tracing::error!(code = self.code, "request failed"),
             }
+        } else if let Some(source) = &self.source {
+            // A refusal whose cause the client is not told (a database constraint).
+            tracing::info!(
+                code = self.code,
+                error = format!("{source:#}"),
+                "request refused"
+            );
         }
         let body = ErrorBody {
             error: ErrorDetail {
@@ -169,5 +181,24 @@ impl ApiError {
     pub fn with_code(mut self, code: &'static str) -> Self {
         self.code = code;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unmapped_uniqueness_conflict_keeps_its_constraint_out_of_the_answer() {
+        let err = ApiError::from(StorageError::Conflict("sales_mutation_key".into()));
+
+        assert_eq!((err.status, err.code), (StatusCode::CONFLICT, "conflict"));
+        assert!(
+            !err.message.contains("sales_mutation_key"),
+            "{}",
+            err.message
+        );
+        let logged = format!("{:#}", err.source.expect("kept for the log"));
+        assert!(logged.contains("sales_mutation_key"), "{logged}");
     }
 }

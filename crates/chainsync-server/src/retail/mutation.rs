@@ -149,7 +149,7 @@ pub async fn record(
         answer.status,
         body,
     );
-    batch.execute(tx).await?;
+    batch.execute(tx).await.map_err(mutation_id_taken)?;
     Ok(())
 }
 
@@ -188,8 +188,36 @@ pub fn queue_record(
     sales::push_mutation(batch, &mutation);
 }
 
+/// The unique keys on a mutation id (PostgreSQL's name, the columns as SQLite names them).
+/// They span organisations (the schema keys mutations by id alone), so a mutation id that
+/// the envelope did not find in the caller's organisation can still be refused here.
+const MUTATION_ID_KEYS: [(&str, &str); 3] = [
+    ("mutations_pkey", "mutations.id"),
+    ("sales_mutation_key", "sales.mutation_id"),
+    ("returns_mutation_key", "returns.mutation_id"),
+];
+
+/// The answer to a write refused because its mutation id is taken: `409 mutation_conflict`,
+/// the answer to a reused id within the organisation, worded so that it tells nothing about
+/// who holds the id (another organisation's record stays invisible); any other error as it is.
+pub fn mutation_id_taken(e: chainsync_storage::StorageError) -> ApiError {
+    if MUTATION_ID_KEYS
+        .iter()
+        .any(|(constraint, columns)| e.is_conflict_on(constraint, columns))
+    {
+        ApiError::conflict(
+            "mutation_conflict",
+            "this mutation id was already used for different content",
+        )
+        .field("id")
+    } else {
+        e.into()
+    }
+}
+
 /// The answer to a write refused by a terminal's unique receipt number (`constraint` on
-/// PostgreSQL, `columns` as SQLite names them); any other error as it is.
+/// PostgreSQL, `columns` as SQLite names them) or by a taken mutation id
+/// ([`mutation_id_taken`]); any other error as it is.
 pub fn receipt_number_taken(
     e: chainsync_storage::StorageError,
     constraint: &str,
@@ -202,6 +230,6 @@ pub fn receipt_number_taken(
         )
         .field("receipt_number")
     } else {
-        e.into()
+        mutation_id_taken(e)
     }
 }

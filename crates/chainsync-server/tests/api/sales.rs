@@ -10,6 +10,7 @@ on_both_backends!(
     a_sale_moves_stock_records_its_cost_and_prints_a_receipt,
     a_sale_resent_three_times_is_recorded_once,
     the_same_mutation_id_with_other_content_conflicts,
+    a_mutation_id_another_organisation_used_is_a_plain_mutation_conflict,
     a_sequence_gap_answers_with_the_expected_seq,
     a_revoked_terminals_sale_is_quarantined_not_applied,
     a_stale_price_is_kept_and_flagged,
@@ -234,6 +235,64 @@ async fn the_same_mutation_id_with_other_content_conflicts(backend: Backend) {
         (StatusCode::CONFLICT, "mutation_conflict", "id")
     );
     assert_eq!(on_hand(&shop).await, 49);
+}
+
+async fn a_mutation_id_another_organisation_used_is_a_plain_mutation_conflict(backend: Backend) {
+    // Arrange: a sale in BER, and a store, a product and a till of another organisation.
+    let shop = shop(backend).await;
+    let ours = sale(
+        &shop,
+        1,
+        1,
+        json!([{ "kind": "cash", "tendered_minor": 299 }]),
+    );
+    assert_eq!(sell(&shop, &ours).await.status, StatusCode::CREATED);
+    let other = shop.app.other_org_admin().await;
+    let made = |reply: Reply| {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_str().expect("id").to_owned()
+    };
+    let store = made(shop.app.post(&other, "/api/stores", json!({ "code": "OTH", "name": "Other", "country": "DE", "timezone": "Europe/Berlin", "tax_rates": { "standard": 1900 } })).await);
+    let product = made(shop.app.post(&other, "/api/products", json!({ "sku": "T", "name": "Theirs", "price_minor": 100, "tax_class": "standard" })).await);
+    let terminal = made(
+        shop.app
+            .post(
+                &other,
+                &format!("/api/stores/{store}/terminals"),
+                json!({ "code": "OTH-T1", "name": "Till 1" }),
+            )
+            .await,
+    );
+    let mut theirs = json!({
+        "id": ours["id"], "terminal_id": terminal, "seq": 1, "occurred_at": chrono::Utc::now(),
+        "receipt_number": "OTH-T1-000001", "lines": [{ "product_id": product, "quantity": 1 }],
+        "payments": [{ "kind": "cash", "tendered_minor": 100 }],
+    });
+    let path = format!("/api/stores/{store}/sales");
+
+    // Act: the other organisation's till happens to send our sale's id.
+    let reply = shop.app.post(&other, &path, theirs.clone()).await;
+
+    // Assert: the documented answer to a reused id, naming no constraint, and nothing applied.
+    assert_eq!(
+        (reply.status, reply.code(), reply.field()),
+        (StatusCode::CONFLICT, "mutation_conflict", "id"),
+        "{}",
+        reply.body
+    );
+    let message = reply.body["error"]["message"].as_str().expect("message");
+    assert!(
+        !message.contains("_key") && !message.contains("mutations"),
+        "{message}"
+    );
+    theirs["id"] = json!(uuid::Uuid::now_v7());
+    let fresh = shop.app.post(&other, &path, theirs).await;
+    assert_eq!(
+        fresh.status,
+        StatusCode::CREATED,
+        "seq 1 is still free: {}",
+        fresh.body
+    );
 }
 
 async fn a_sequence_gap_answers_with_the_expected_seq(backend: Backend) {
