@@ -313,15 +313,18 @@ impl Flow {
     }
 }
 
-/// Key performance indicators of a period: sales minus returns.
+/// Key performance indicators of a period. One definition of gross sales in every report
+/// (docs/reports.md): what customers paid on sales, before returns; returns are their own
+/// figure, and revenue = gross sales − returns − tax (tax net of the tax refunded).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Kpis {
-    /// Sales minus refunds, tax included.
+    /// What customers paid on sales, tax included, before returns.
     pub gross_sales_minor: i64,
+    /// Tax on sales minus the tax refunded on returns.
     pub tax_minor: i64,
-    /// Revenue: sales net of tax, minus returns net of tax.
+    /// Revenue: gross sales − returns − tax, i.e. sales net of tax minus returns net of tax.
     pub revenue_minor: i64,
-    /// Refunded goods, tax included (already subtracted above).
+    /// Refunded goods, tax included (not in gross sales; subtracted in revenue).
     pub returns_minor: i64,
     /// Cost of goods sold minus the cost of goods returned.
     pub cogs_minor: i64,
@@ -331,7 +334,7 @@ pub struct Kpis {
     pub gross_margin_bps: Option<i64>,
     /// Sales (receipts).
     pub transactions: i64,
-    /// Gross sales before returns per transaction; null without transactions.
+    /// Gross sales (before returns, as above) per transaction; null without transactions.
     pub average_basket_minor: Option<i64>,
     /// Pieces sold minus pieces returned; a weighed line counts as one.
     pub units: i64,
@@ -345,7 +348,7 @@ impl Kpis {
         let cogs = sales.cogs_minor - returns.cogs_minor;
         let margin = revenue - cogs;
         Kpis {
-            gross_sales_minor: sales.gross_sales_minor - returns.gross_sales_minor,
+            gross_sales_minor: sales.gross_sales_minor,
             tax_minor: sales.tax_minor - returns.tax_minor,
             revenue_minor: revenue,
             returns_minor: returns.gross_sales_minor,
@@ -497,7 +500,7 @@ mod tests {
     }
 
     #[test]
-    fn kpis_subtract_returns_and_compute_basket_and_margin() {
+    fn kpis_keep_gross_before_returns_and_subtract_them_from_revenue() {
         let sales = Flow {
             gross_sales_minor: 11_900,
             tax_minor: 1_900,
@@ -515,6 +518,11 @@ mod tests {
             units: 1,
         };
         let k = Kpis::from_flows(&sales, &returns);
+        assert_eq!(k.gross_sales_minor, 11_900, "before returns");
+        assert_eq!(
+            k.gross_sales_minor - k.returns_minor - k.tax_minor,
+            k.revenue_minor
+        );
         assert_eq!(k.revenue_minor, 9_000);
         assert_eq!(k.cogs_minor, 5_400);
         assert_eq!(k.gross_margin_minor, 3_600);

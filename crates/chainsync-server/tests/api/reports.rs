@@ -112,14 +112,21 @@ async fn sell(shop: &Shop, who: &Caller, at: &str, lines: Value) -> Value {
 /// The figures of recorded sales less recorded returns, computed from their own answers.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 struct Expect {
-    /// Net of returns.
+    /// What customers paid on sales, before returns (docs/reports.md, "Gross sales").
     gross: i64,
+    /// Tax on sales less tax refunded.
     tax: i64,
     cogs: i64,
     transactions: i64,
-    /// Sales only (the average basket is of sales).
-    sales_gross: i64,
+    /// Refunded, tax included.
     returns: i64,
+}
+
+impl Expect {
+    /// Gross sales − returns − tax (net of the tax refunded).
+    fn revenue(&self) -> i64 {
+        self.gross - self.returns - self.tax
+    }
 }
 
 fn expect(sales: &[&Value]) -> Expect {
@@ -134,9 +141,7 @@ fn expect_less(sales: &[&Value], returns: &[&Value]) -> Expect {
         e.cogs += s["cogs_minor"].as_i64().unwrap();
         e.transactions += 1;
     }
-    e.sales_gross = e.gross;
     for r in returns {
-        e.gross -= r["total_minor"].as_i64().unwrap();
         e.tax -= r["tax_minor"].as_i64().unwrap();
         e.cogs -= r["cogs_minor"].as_i64().unwrap();
         e.returns += r["total_minor"].as_i64().unwrap();
@@ -145,7 +150,7 @@ fn expect_less(sales: &[&Value], returns: &[&Value]) -> Expect {
 }
 
 fn check(kpis: &Value, e: Expect, units: i64) {
-    let revenue = e.gross - e.tax;
+    let revenue = e.revenue();
     assert_eq!(kpis["gross_sales_minor"], e.gross, "{kpis}");
     assert_eq!(kpis["tax_minor"], e.tax, "{kpis}");
     assert_eq!(kpis["revenue_minor"], revenue, "{kpis}");
@@ -155,7 +160,8 @@ fn check(kpis: &Value, e: Expect, units: i64) {
     assert_eq!(kpis["units"], units, "{kpis}");
     assert_eq!(kpis["returns_minor"], e.returns, "{kpis}");
     if e.transactions > 0 {
-        let basket = (2 * e.sales_gross + e.transactions) / (2 * e.transactions);
+        // Of the same gross sales as the object's own `gross_sales_minor`.
+        let basket = (2 * e.gross + e.transactions) / (2 * e.transactions);
         assert_eq!(kpis["average_basket_minor"], basket, "{kpis}");
         let margin_bps = ((revenue - e.cogs) * 20_000 + revenue) / (2 * revenue);
         assert_eq!(kpis["gross_margin_bps"], margin_bps, "{kpis}");
@@ -341,7 +347,7 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
         }
     }
     // The returned tea comes off.
-    tea.gross -= returned["total_minor"].as_i64().unwrap();
+    tea.returns += returned["total_minor"].as_i64().unwrap();
     tea.tax -= returned["tax_minor"].as_i64().unwrap();
     let items = top["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -351,7 +357,7 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
     assert_eq!(items[0]["quantity"], 7);
     assert_eq!(items[0]["category_name"], "Drinks");
     assert_eq!(items[0]["gross_sales_minor"], tea.gross);
-    assert_eq!(items[0]["revenue_minor"], tea.gross - tea.tax);
+    assert_eq!(items[0]["revenue_minor"], tea.revenue());
     assert_eq!(items[0]["returns_minor"], returned["total_minor"]);
     // Tea cost 1.50 a piece; cheese 7.00 a kg, 250 g = 1.75.
     assert_eq!(items[0]["cogs_minor"], 7 * 150);
@@ -359,7 +365,7 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
     assert_eq!(items[1]["quantity"], 250);
     assert_eq!(items[1]["units"], 1);
     assert_eq!(items[1]["cogs_minor"], 175);
-    assert_eq!(items[1]["revenue_minor"], cheese.gross - cheese.tax);
+    assert_eq!(items[1]["revenue_minor"], cheese.revenue());
     let by_revenue = report(
         &shop,
         &shop.manager,
@@ -370,12 +376,12 @@ async fn product_category_staff_and_comparison_reports_match_the_sales(backend: 
 
     let cats = cats["items"].as_array().unwrap();
     assert_eq!(cats[0]["name"], "Drinks");
-    assert_eq!(cats[0]["revenue_minor"], tea.gross - tea.tax);
+    assert_eq!(cats[0]["revenue_minor"], tea.revenue());
     assert_eq!(cats[1]["name"], "Uncategorised");
     assert_eq!(cats[1]["category_id"], Value::Null);
-    assert_eq!(cats[1]["revenue_minor"], cheese.gross - cheese.tax);
-    let total = tea.gross - tea.tax + cheese.gross - cheese.tax;
-    let share = ((tea.gross - tea.tax) * 20_000 + total) / (2 * total);
+    assert_eq!(cats[1]["revenue_minor"], cheese.revenue());
+    let total = tea.revenue() + cheese.revenue();
+    let share = ((tea.revenue()) * 20_000 + total) / (2 * total);
     assert_eq!(cats[0]["revenue_share_bps"], share);
 
     let staff = staff["items"].as_array().unwrap();
@@ -496,12 +502,12 @@ async fn profit_and_loss_and_stock_value_match_the_ledger(backend: Backend) {
     )
     .await;
     let e = expect_less(&[&sunday, &monday, &tuesday], &[&returned]);
-    assert_eq!(pnl["gross_sales_minor"], e.sales_gross);
+    assert_eq!(pnl["gross_sales_minor"], e.gross);
     assert_eq!(pnl["returns_minor"], returned["total_minor"]);
     assert_eq!(pnl["tax_minor"], e.tax);
-    assert_eq!(pnl["revenue_minor"], e.gross - e.tax);
+    assert_eq!(pnl["revenue_minor"], e.revenue());
     assert_eq!(pnl["cogs_minor"], e.cogs);
-    assert_eq!(pnl["gross_profit_minor"], e.gross - e.tax - e.cogs);
+    assert_eq!(pnl["gross_profit_minor"], e.revenue() - e.cogs);
     let s = &pnl["shrinkage"];
     assert_eq!(
         (
@@ -517,7 +523,7 @@ async fn profit_and_loss_and_stock_value_match_the_ledger(backend: Backend) {
     assert_eq!(s["total_minor"], shrinkage);
     assert_eq!(
         pnl["profit_after_shrinkage_minor"],
-        e.gross - e.tax - e.cogs + shrinkage
+        e.revenue() - e.cogs + shrinkage
     );
     // A period before the adjustments has sales but no shrinkage.
     let march = report(

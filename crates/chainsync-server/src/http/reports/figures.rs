@@ -281,8 +281,9 @@ pub(super) async fn profit_and_loss(
     Ok(ProfitAndLoss {
         store: store_ref(store),
         period: period_view(period),
-        gross_sales_minor: s.gross_sales_minor,
-        returns_minor: r.gross_sales_minor,
+        // The KPIs' own figures, so gross sales mean the same in every report.
+        gross_sales_minor: k.gross_sales_minor,
+        returns_minor: k.returns_minor,
         tax_minor: k.tax_minor,
         revenue_minor: k.revenue_minor,
         cogs_minor: k.cogs_minor,
