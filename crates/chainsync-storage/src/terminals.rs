@@ -147,6 +147,62 @@ pub async fn list(conn: &mut Conn, store: StoreId) -> StorageResult<Vec<Terminal
     rows.iter().map(from_row).collect()
 }
 
+/// A mutation a revoked terminal sent: recorded for review, not applied.
+#[derive(Debug, Clone)]
+pub struct QuarantinedMutation {
+    /// The client-made mutation id.
+    pub id: Uuid,
+    pub terminal_id: TerminalId,
+    pub terminal_code: String,
+    pub seq: i64,
+    /// `sale` or `return`.
+    pub kind: String,
+    /// The request as the terminal sent it (JSON).
+    pub payload: String,
+    pub received_at: i64,
+}
+
+/// The quarantined mutations of a store's terminals, by descending mutation id, after
+/// `cursor` (the last id of the previous page); `limit + 1` rows (see `Page::from_overfetch`).
+pub async fn quarantined(
+    conn: &mut Conn,
+    store: StoreId,
+    cursor: Option<Uuid>,
+    limit: u32,
+) -> StorageResult<crate::Page<QuarantinedMutation>> {
+    let mut sql = Sql::new(
+        "SELECT m.id, m.terminal_id, t.code, m.seq, m.kind, m.payload, m.received_at \
+         FROM mutations m JOIN terminals t ON t.id = m.terminal_id \
+         WHERE m.status = 'quarantined' AND t.store_id = ",
+    );
+    sql.bind(Arg::Text(store.to_string()));
+    if let Some(cursor) = cursor {
+        sql.push(" AND m.id < ").bind(Arg::Text(cursor.to_string()));
+    }
+    sql.push(" ORDER BY m.id DESC").limit(i64::from(limit) + 1);
+    let rows = sql.build().fetch_all(conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(QuarantinedMutation {
+                id: r.try_get::<String, _>("id")?.parse().map_err(corrupt)?,
+                terminal_id: r
+                    .try_get::<String, _>("terminal_id")?
+                    .parse()
+                    .map_err(corrupt)?,
+                terminal_code: r.try_get("code")?,
+                seq: r.try_get("seq")?,
+                kind: r.try_get("kind")?,
+                payload: r.try_get("payload")?,
+                received_at: r.try_get("received_at")?,
+            })
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(crate::Page::from_overfetch(items, limit, |m| {
+        m.id.to_string()
+    }))
+}
+
 /// Revokes a terminal; false when it was already revoked.
 pub async fn revoke(conn: &mut Conn, id: TerminalId, now: i64) -> StorageResult<bool> {
     let done = sqlx::query(

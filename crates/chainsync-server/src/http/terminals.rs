@@ -3,9 +3,9 @@
 //! not applied. The code prefixes the receipt numbers the terminal makes (also offline), so it
 //! is unique in the organisation.
 
-use super::common::{Auditor, time};
+use super::common::{Auditor, PageParams, time};
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiPath};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::session::{ClientAddr, Session};
 use crate::state::AppState;
 use axum::Json;
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_terminals, register_terminal))
         .routes(routes!(get_terminal, revoke_terminal))
+        .routes(routes!(list_quarantined))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -223,4 +224,62 @@ async fn revoke_terminal(
     }
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarantinedView {
+    /// The client-made mutation id (a sale's or return's `id` as the terminal sent it).
+    pub mutation_id: uuid::Uuid,
+    /// `sale` or `return`.
+    pub kind: String,
+    pub terminal_id: TerminalId,
+    pub terminal_code: String,
+    pub seq: i64,
+    /// Why it was not applied: `terminal_revoked`.
+    pub reason: String,
+    pub received_at: DateTime<Utc>,
+    /// The request exactly as the terminal sent it.
+    #[schema(value_type = Object)]
+    pub request: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarantineList {
+    pub items: Vec<QuarantinedView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Sales and returns a revoked terminal of this store sent, kept for review and not applied
+/// (admins and the store's managers), newest mutation id first.
+#[utoipa::path(get, path = "/api/stores/{store_id}/quarantined-mutations", tag = "terminals",
+    params(("store_id" = StoreId, Path, description = "Store id"), PageParams),
+    responses((status = 200, description = "A page of quarantined mutations", body = QuarantineList)), security(("bearer" = [])))]
+async fn list_quarantined(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(store): ApiPath<StoreId>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<QuarantineList>> {
+    let mut conn = state.db.conn().await?;
+    store_in_org(&mut conn, &session, store).await?;
+    require_manage(&session, store)?;
+    let found = terminals::quarantined(&mut conn, store, page.cursor()?, page.limit()?).await?;
+    let items = found
+        .items
+        .into_iter()
+        .map(|m| QuarantinedView {
+            mutation_id: m.id,
+            kind: m.kind,
+            terminal_id: m.terminal_id,
+            terminal_code: m.terminal_code,
+            seq: m.seq,
+            reason: "terminal_revoked".into(),
+            received_at: time(m.received_at),
+            request: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    Ok(Json(QuarantineList {
+        items,
+        next_cursor: found.next_cursor,
+    }))
 }

@@ -407,4 +407,84 @@ async fn terminals_register_with_unique_codes_and_revoke(backend: Backend) {
     assert_eq!(listed.body["items"][0]["active"], false);
     assert!(listed.body["items"][0]["revoked_at"].is_string());
     assert_eq!(app.audit("terminal.").await.len(), 2);
+
+    // What the revoked till still sends is kept for review: listed for managers, page by page.
+    let admin = app.login("admin@demo.local").await;
+    let created = app
+        .post(
+            &admin,
+            "/api/products",
+            json!({ "sku": "TEA", "name": "Tea", "price_minor": 199, "tax_class": "reduced" }),
+        )
+        .await;
+    let product = created.body["id"].clone();
+    let cashier = app.login("cashier1.ber@demo.local").await;
+    let mut sent = Vec::new();
+    for seq in 1..=3 {
+        let id = uuid::Uuid::now_v7();
+        let sale = json!({
+            "id": id, "terminal_id": id_of_till(&till), "seq": seq, "occurred_at": chrono::Utc::now(),
+            "receipt_number": format!("BER-1-{seq:06}"), "lines": [{ "product_id": product, "quantity": 1 }],
+            "payments": [{ "kind": "cash", "tendered_minor": 100000 }],
+        });
+        let reply = app
+            .post(&cashier, &format!("/api/stores/{ber}/sales"), sale)
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+        sent.push(id.to_string());
+    }
+    let quarantine = format!("/api/stores/{ber}/quarantined-mutations");
+    let first = app.get(&manager, &format!("{quarantine}?limit=2")).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    let item = &first.body["items"][0];
+    assert_eq!(
+        (
+            item["mutation_id"].as_str(),
+            item["kind"].as_str(),
+            item["terminal_code"].as_str(),
+            item["seq"].as_i64(),
+            item["reason"].as_str(),
+        ),
+        (
+            Some(sent[2].as_str()),
+            Some("sale"),
+            Some("BER-1"),
+            Some(3),
+            Some("terminal_revoked")
+        )
+    );
+    assert_eq!(item["request"]["receipt_number"], "BER-1-000003");
+    let cursor = first.body["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(&manager, &format!("{quarantine}?limit=2&cursor={cursor}"))
+        .await;
+    let ids: Vec<&str> = first.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second.body["items"].as_array().unwrap())
+        .map(|m| m["mutation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [&sent[2], &sent[1], &sent[0]]);
+    assert!(second.body["next_cursor"].is_null());
+    // Managers and admins only, of this store; nothing of it shows under another store.
+    assert_eq!(
+        app.get(&cashier, &quarantine).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let paris = app
+        .get(
+            &app.login("admin@demo.local").await,
+            &format!("/api/stores/{par}/quarantined-mutations"),
+        )
+        .await;
+    assert_eq!(paris.body["items"], json!([]));
+    let bad_cursor = app
+        .get(&manager, &format!("{quarantine}?cursor=nope"))
+        .await;
+    assert_eq!(bad_cursor.status, StatusCode::BAD_REQUEST);
+}
+
+fn id_of_till(till: &crate::support::Reply) -> String {
+    till.body["id"].as_str().unwrap().to_owned()
 }
