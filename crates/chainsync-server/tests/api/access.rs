@@ -730,6 +730,13 @@ fn table() -> Vec<Row> {
         },
         Row {
             method: M::GET,
+            path: "/api/stores/{store_id}/quarantined-mutations",
+            par: false,
+            body: none,
+            expect: [401, 403, 200, 404, 200],
+        },
+        Row {
+            method: M::GET,
             path: "/api/stores/{store_id}/stock",
             par: false,
             body: none,
