@@ -207,6 +207,15 @@ pub async fn record_movements(
     Ok(outcomes)
 }
 
+/// An item as a batch of movements walks through it: on hand (before the batch, then after
+/// each movement), and what the upsert answered besides.
+struct ItemState {
+    on_hand: i64,
+    avg_cost_minor: i64,
+    reorder_point: Option<i64>,
+    counted_at: Option<i64>,
+}
+
 /// [`record_movements`], with the ledger rows queued in `batch` rather than written: the
 /// projection is updated (and read back) now, so the outcomes are final, and the movements
 /// commit with the batch. The caller must execute `batch` in the same transaction.
@@ -250,9 +259,8 @@ pub async fn record_movements_queued(
          SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at \
          RETURNING store_id, product_id, on_hand, avg_cost_minor, reorder_point, counted_at",
     );
-    // Per item, from the returned rows: (on hand before the batch, average cost, reorder point,
-    // latest count time).
-    let mut state: HashMap<(String, String), (i64, i64, Option<i64>, Option<i64>)> = HashMap::new();
+    // Per item, from the returned rows.
+    let mut state: HashMap<(String, String), ItemState> = HashMap::new();
     for row in upsert.build().fetch_all(&mut *conn).await? {
         let key: (String, String) = (row.try_get("store_id")?, row.try_get("product_id")?);
         let after: i64 = row.try_get("on_hand")?;
@@ -261,15 +269,13 @@ pub async fn record_movements_queued(
                 "stock upsert returned an item it was not given: {key:?}"
             ))
         })?;
-        state.insert(
-            key,
-            (
-                after - total,
-                row.try_get("avg_cost_minor")?,
-                row.try_get("reorder_point")?,
-                row.try_get("counted_at")?,
-            ),
-        );
+        let item = ItemState {
+            on_hand: after - total,
+            avg_cost_minor: row.try_get("avg_cost_minor")?,
+            reorder_point: row.try_get("reorder_point")?,
+            counted_at: row.try_get("counted_at")?,
+        };
+        state.insert(key, item);
     }
     let mut absorbed = Vec::new();
     let mut outcomes = Vec::with_capacity(movements.len());
@@ -282,18 +288,18 @@ pub async fn record_movements_queued(
         let item = state
             .get_mut(&(store.clone(), product.clone()))
             .ok_or_else(|| corrupt(format!("stock upsert skipped item {store}/{product}")))?;
-        let before = item.0;
+        let before = item.on_hand;
         let id = MovementId::new();
-        let absorption = absorbed_by_count(m, id, item.3);
+        let absorption = absorbed_by_count(m, id, item.counted_at);
         if absorption.is_none() {
-            item.0 += m.quantity;
+            item.on_hand += m.quantity;
         }
         outcomes.push(MovementOutcome {
             id,
             before,
-            after: item.0,
-            unit_cost_minor: item.1,
-            reorder_point: item.2,
+            after: item.on_hand,
+            unit_cost_minor: item.avg_cost_minor,
+            reorder_point: item.reorder_point,
         });
         absorbed.extend(absorption);
         let values = [
@@ -306,7 +312,7 @@ pub async fn record_movements_queued(
             Arg::NullableText(m.reason.clone()),
             Arg::NullableText(m.reference.as_ref().map(|r| r.0.clone())),
             Arg::NullableText(m.reference.as_ref().map(|r| r.1.clone())),
-            Arg::Int(item.1),
+            Arg::Int(item.avg_cost_minor),
             Arg::NullableText(m.user_id.map(|u| u.to_string())),
             Arg::Int(m.occurred_at),
             Arg::Int(m.recorded_at),
