@@ -108,7 +108,9 @@ pub struct SaleView {
     pub discount_minor: i64,
     /// Cost of goods sold at the store's average cost when sold.
     pub cogs_minor: i64,
-    /// Review flags: `stale_price:<line>` when a line was charged another price than today's.
+    /// Review flags: `stale_price:<line>` when a line was charged another price than today's,
+    /// `inactive_product:<line>` when its product had been deactivated, `clock_ahead` when the
+    /// sale's time is more than five minutes after the server's.
     pub flags: Vec<String>,
     /// The priced cart: lines, discounts, tax per rate, totals, and the payment settlement.
     #[schema(value_type = Object)]
@@ -296,6 +298,10 @@ pub fn cart_from_lines(
             .copied()
             .unwrap_or(product.price_minor);
         let charged = line.unit_price_minor.unwrap_or(today);
+        if !product.active {
+            // Deactivated after the till cached it: the shelf still had one, so it is sold.
+            flags.push(format!("inactive_product:{i}"));
+        }
         if charged != today {
             flags.push(format!("stale_price:{i}"));
         }
@@ -325,6 +331,9 @@ pub fn cart_from_lines(
         weighed,
     ))
 }
+
+/// How far ahead of the server's clock a sale's time may be before it is flagged `clock_ahead`.
+const CLOCK_AHEAD_MS: i64 = 5 * 60_000;
 
 /// Applies a sale mutation for `store` inside `tx`. See the module header for the rules.
 pub async fn apply_sale(
@@ -414,7 +423,7 @@ pub async fn apply_sale(
     // inserted below (receipt_number_taken), which rolls the whole sale back: no query here.
 
     // 4. Price it: charged prices are kept; differences from today's price are flagged.
-    let (cart, flags, weighed) = cart_from_lines(
+    let (cart, mut flags, weighed) = cart_from_lines(
         inputs,
         &sale.lines,
         sale.cart_discount,
@@ -422,6 +431,10 @@ pub async fn apply_sale(
     )?;
     let priced: PricedCart =
         price_sale(&cart, &context(store, inputs, sale.occurred_at)?).map_err(ApiError::from)?;
+    // A till clock running ahead: the sale happened, so it is kept, but its date is suspect.
+    if occurred_at > now + CLOCK_AHEAD_MS {
+        flags.push("clock_ahead".into());
+    }
 
     // 5. Record it all in this transaction.
     let sale_id = Uuid::now_v7();

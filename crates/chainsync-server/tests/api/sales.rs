@@ -378,6 +378,34 @@ async fn a_stale_price_is_kept_and_flagged(backend: Backend) {
         "the price charged at the till stands"
     );
     assert_eq!(reply.body["flags"], json!(["stale_price:0"]));
+
+    // A till whose clock runs ahead, selling a product deactivated since it cached the
+    // catalog: the sale happened, so it is kept, and flagged for review.
+    let admin = shop.app.login("admin@demo.local").await;
+    let deactivated = shop
+        .app
+        .call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/products/{}", shop.rice),
+            None,
+        )
+        .await;
+    assert!(deactivated.status.is_success(), "{:?}", deactivated.body);
+    let mut body = sale(
+        &shop,
+        2,
+        1,
+        json!([{ "kind": "cash", "tendered_minor": 299 }]),
+    );
+    body["occurred_at"] = json!(chrono::Utc::now() + chrono::Duration::days(365));
+    let reply = sell(&shop, &body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    assert_eq!(
+        reply.body["flags"],
+        json!(["inactive_product:0", "clock_ahead"])
+    );
+    assert_eq!(on_hand(&shop).await, 48, "both sales moved stock");
 }
 
 async fn twenty_terminals_selling_one_product_leave_stock_exact(backend: Backend) {
