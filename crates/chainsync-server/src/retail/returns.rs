@@ -407,16 +407,21 @@ pub async fn apply_return(
                 )
                 .field("lines"));
             }
+            // Only looked up when everything came back: the common return pays no query.
+            if balances
+                .iter()
+                .all(|(_, _, b)| b.returned_quantity >= b.quantity)
+                && returns::is_voided(tx, sale.id).await?
+            {
+                return Err(already_voided());
+            }
             lines.to_vec()
         }
         None => {
             if balances.iter().any(|(_, _, b)| b.returned_quantity > 0) {
                 // Only looked up when something came back: the common void pays no query.
                 if returns::is_voided(tx, sale.id).await? {
-                    return Err(ApiError::conflict(
-                        "sale_already_voided",
-                        "this sale was already voided: nothing is left to void or return",
-                    ));
+                    return Err(already_voided());
                 }
                 return Err(ApiError::conflict(
                     "sale_partly_returned",
@@ -682,6 +687,14 @@ pub async fn apply_return(
     )
     .await?;
     Ok(answer)
+}
+
+/// The answer to a return or void of a sale that was voided.
+fn already_voided() -> ApiError {
+    ApiError::conflict(
+        "sale_already_voided",
+        "this sale was already voided: nothing is left to void or return",
+    )
 }
 
 /// The points `loyalty_minor` refunded to loyalty buys back; 422 unless it is whole points.

@@ -675,6 +675,21 @@ async fn a_voided_sale_says_so_when_voided_again(backend: Backend) {
         (partly.status, partly.code()),
         (StatusCode::CONFLICT, "sale_partly_returned")
     );
+    // Returning a line of the voided sale says why, too (not that the line was exceeded).
+    let line_of_voided = t
+        .give_back(
+            &voided,
+            json!([{ "line_no": 0, "quantity": 1 }]),
+            json!([{ "kind": "cash", "amount_minor": 299 }]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (line_of_voided.status, line_of_voided.code()),
+        (StatusCode::CONFLICT, "sale_already_voided"),
+        "{}",
+        line_of_voided.body
+    );
 }
 
 async fn exchange_credit_is_spent_once(backend: Backend) {
